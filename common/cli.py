@@ -1,0 +1,27 @@
+"""Command-line plumbing: user mistakes become one line on stderr and exit code 2, never a traceback."""
+import argparse
+import sys
+
+
+class UserError(Exception):
+    """A mistake the user can fix (bad option, missing device, unwritable folder); reported in one line."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports bad options in one line instead of usage plus error."""
+
+    def error(self, message):
+        raise UserError(f"{message} (see --help)")
+
+
+def run_main(main, prog):
+    """Call main(); report a UserError or Ctrl-C in one line and exit non-zero."""
+    try:
+        main()
+    except UserError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; finished results are kept, run the same command again to resume",
+              file=sys.stderr)
+        sys.exit(130)

@@ -1,0 +1,64 @@
+"""Files written atomically (temporary file, then rename), JSON lines, and writable output folders."""
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from common.cli import UserError
+
+
+def ensure_writable_dir(path):
+    """Create `path` if needed and prove that files can be written there; else a UserError."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        raise UserError(f"cannot write to output folder '{path}' ({e.strerror}); "
+                        f"choose another with --out_dir") from None
+    return path
+
+
+def atomic_write_text(path, text):
+    """Write `text` to `path` so that readers see either the old or the new file, never a part."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def read_jsonl(path):
+    """All records of a JSON-lines file ([] when absent); a corrupt line is a UserError naming it."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict):
+            raise UserError(f"line {number} of '{path}' is not a JSON record; "
+                            f"delete or repair that line and run again (the other lines are kept)")
+        records.append(record)
+    return records
+
+
+def append_jsonl(path, record):
+    """Append one record as a JSON line; the file is replaced atomically, so no line is ever half written."""
+    path = Path(path)
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if old and not old.endswith("\n"):
+        old += "\n"
+    atomic_write_text(path, old + json.dumps(record, sort_keys=True) + "\n")

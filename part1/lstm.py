@@ -1,0 +1,59 @@
+"""LSTM from scratch with the report's gates g, i, f, o and a linear read-out p = W_ph h_T + b_p."""
+import torch
+from torch import nn
+
+from part1.recurrent import project_inputs, time_major, uniform_parameter, zeros_parameter
+
+
+class LSTM(nn.Module):
+    """One-layer LSTM that classifies a sequence from its last hidden state.
+
+    g = tanh(W_gx x + W_gh h + b_g), i = sigmoid(W_ix x + W_ih h + b_i), f = sigmoid(W_fx x + W_fh h + b_f),
+    o = sigmoid(W_ox x + W_oh h + b_o), c = g * i + c * f, h = tanh(c) * o.
+    """
+
+    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", forget_bias=1.0):
+        super().__init__()
+        self.seq_length = seq_length  # the course's interface; forward accepts any length
+        self.input_dim = input_dim
+        self.num_hidden = num_hidden
+        self.num_classes = num_classes
+        self.forget_bias = forget_bias
+        n = num_hidden
+        for gate in "gifo":
+            setattr(self, f"W_{gate}x", uniform_parameter(n, input_dim, fan_in=n, device=device))
+            setattr(self, f"W_{gate}h", uniform_parameter(n, n, fan_in=n, device=device))
+            # A forget bias near 1 keeps the cell state, and its gradient, alive early in training.
+            value = forget_bias if gate == "f" else 0.0
+            setattr(self, f"b_{gate}", zeros_parameter(n, device=device, value=value))
+        self.W_ph = uniform_parameter(num_classes, n, fan_in=n, device=device)
+        self.b_p = zeros_parameter(num_classes, device=device)
+
+    def forward(self, x, keep_hidden=False):
+        """Logits (B, num_classes) of the last step; with keep_hidden also [h_1, ..., h_T], each retaining its grad."""
+        x = time_major(x, self.input_dim)  # (T, B, d)
+        B = x.size(1)
+        n = self.num_hidden
+        # Stack the four gates once per call: one matmul for all inputs, then one per step.
+        W_x = torch.cat([self.W_gx, self.W_ix, self.W_fx, self.W_ox])  # (4n, d)
+        W_h_t = torch.cat([self.W_gh, self.W_ih, self.W_fh, self.W_oh]).t()  # (n, 4n)
+        b = torch.cat([self.b_g, self.b_i, self.b_f, self.b_o])  # (4n,)
+        x_proj = project_inputs(x, W_x, b)  # (T, B, 4n)
+        h = x.new_zeros(B, n)
+        c = x.new_zeros(B, n)
+        hidden = []
+        for x_t in x_proj.unbind(0):  # unbind, not x_proj[t]: its backward is one stack, not T scatters
+            z = torch.addmm(x_t, h, W_h_t)  # (B, 4n), gates in the order g, i, f, o
+            g = torch.tanh(z[:, :n])
+            i, f, o = torch.sigmoid(z[:, n:]).chunk(3, dim=1)
+            c = g * i + c * f
+            h = torch.tanh(c) * o
+            if keep_hidden:
+                h.retain_grad()
+                hidden.append(h)
+        logits = torch.addmm(self.b_p, h, self.W_ph.t())
+        return (logits, hidden) if keep_hidden else logits
+
+    def extra_repr(self):
+        return (f"input_dim={self.input_dim}, num_hidden={self.num_hidden}, "
+                f"num_classes={self.num_classes}, forget_bias={self.forget_bias}")

@@ -1,0 +1,32 @@
+"""Pieces shared by the from-scratch VanillaRNN and LSTM."""
+import math
+
+import torch
+from torch import nn
+
+
+def uniform_parameter(*shape, fan_in, device):
+    """A weight drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's own initialisation for RNN layers."""
+    bound = 1.0 / math.sqrt(fan_in)
+    return nn.Parameter(torch.empty(*shape, device=device).uniform_(-bound, bound))
+
+
+def zeros_parameter(*shape, device, value=0.0):
+    """A bias filled with `value`."""
+    return nn.Parameter(torch.full(shape, value, device=device))
+
+
+def time_major(x, input_dim):
+    """(B, T) raw digits or (B, T, input_dim) -> (T, B, input_dim), contiguous for the per-step loop."""
+    if x.dim() == 2 and input_dim == 1:
+        x = x.unsqueeze(-1)
+    if x.dim() != 3 or x.size(-1) != input_dim:
+        raise ValueError(f"expected input of shape (B, T, {input_dim})"
+                         f"{' or (B, T)' if input_dim == 1 else ''}, got {tuple(x.shape)}")
+    return x.transpose(0, 1).contiguous()
+
+
+def project_inputs(x, W_x, b):
+    """The input term W_x x_t + b for every time step in one matmul: (T, B, d) -> (T, B, rows of W_x)."""
+    T, B, d = x.shape
+    return torch.addmm(b, x.reshape(T * B, d), W_x.t()).view(T, B, -1)

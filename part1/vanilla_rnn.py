@@ -1,0 +1,41 @@
+"""Vanilla RNN from scratch: h_t = tanh(W_hx x_t + W_hh h_{t-1} + b_h), p = W_ph h_T + b_p."""
+import torch
+from torch import nn
+
+from part1.recurrent import project_inputs, time_major, uniform_parameter, zeros_parameter
+
+
+class VanillaRNN(nn.Module):
+    """One-layer tanh RNN that classifies a sequence from its last hidden state."""
+
+    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu"):
+        super().__init__()
+        self.seq_length = seq_length  # the course's interface; forward accepts any length
+        self.input_dim = input_dim
+        self.num_hidden = num_hidden
+        self.num_classes = num_classes
+        n = num_hidden
+        self.W_hx = uniform_parameter(n, input_dim, fan_in=n, device=device)
+        self.W_hh = uniform_parameter(n, n, fan_in=n, device=device)
+        self.b_h = zeros_parameter(n, device=device)
+        self.W_ph = uniform_parameter(num_classes, n, fan_in=n, device=device)
+        self.b_p = zeros_parameter(num_classes, device=device)
+
+    def forward(self, x, keep_hidden=False):
+        """Logits (B, num_classes) of the last step; with keep_hidden also [h_1, ..., h_T], each retaining its grad."""
+        x = time_major(x, self.input_dim)  # (T, B, d)
+        B = x.size(1)
+        x_proj = project_inputs(x, self.W_hx, self.b_h)  # (T, B, n)
+        W_hh_t = self.W_hh.t()
+        h = x.new_zeros(B, self.num_hidden)
+        hidden = []
+        for x_t in x_proj.unbind(0):  # unbind, not x_proj[t]: its backward is one stack, not T scatters
+            h = torch.tanh(torch.addmm(x_t, h, W_hh_t))
+            if keep_hidden:
+                h.retain_grad()
+                hidden.append(h)
+        logits = torch.addmm(self.b_p, h, self.W_ph.t())
+        return (logits, hidden) if keep_hidden else logits
+
+    def extra_repr(self):
+        return f"input_dim={self.input_dim}, num_hidden={self.num_hidden}, num_classes={self.num_classes}"

@@ -1,0 +1,157 @@
+"""The from-scratch VanillaRNN and LSTM against PyTorch's nn.RNN / nn.LSTM, gradcheck and the report's formulas."""
+import pytest
+import torch
+from torch import nn
+
+from part1.lstm import LSTM
+from part1.vanilla_rnn import VanillaRNN
+
+B, T, D, N, C = 8, 12, 10, 16, 10  # batch, steps, input dim, hidden, classes
+
+
+def reference_rnn(model):
+    """nn.RNN plus a linear head holding the model's weights."""
+    rnn = nn.RNN(D, N, nonlinearity="tanh", batch_first=True)
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(model.W_hx)
+        rnn.weight_hh_l0.copy_(model.W_hh)
+        rnn.bias_ih_l0.copy_(model.b_h)
+        rnn.bias_hh_l0.zero_()
+    return rnn
+
+
+def reference_lstm(model):
+    """nn.LSTM holding the model's weights (PyTorch orders the gates i, f, g, o)."""
+    lstm = nn.LSTM(D, N, batch_first=True)
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.cat([model.W_ix, model.W_fx, model.W_gx, model.W_ox]))
+        lstm.weight_hh_l0.copy_(torch.cat([model.W_ih, model.W_fh, model.W_gh, model.W_oh]))
+        lstm.bias_ih_l0.copy_(torch.cat([model.b_i, model.b_f, model.b_g, model.b_o]))
+        lstm.bias_hh_l0.zero_()
+    return lstm
+
+
+def head(model):
+    linear = nn.Linear(N, C)
+    with torch.no_grad():
+        linear.weight.copy_(model.W_ph)
+        linear.bias.copy_(model.b_p)
+    return linear
+
+
+def randomise_biases(model):
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.startswith("b_"):
+                p.uniform_(-0.5, 0.5)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM"])
+def test_matches_pytorch_layer_logits_and_gradients(kind):
+    torch.manual_seed(0)
+    model = VanillaRNN(T, D, N, C) if kind == "RNN" else LSTM(T, D, N, C)
+    randomise_biases(model)
+    reference = reference_rnn(model) if kind == "RNN" else reference_lstm(model)
+    linear = head(model)
+    x = torch.randn(B, T, D)
+    y = torch.randint(0, C, (B,))
+
+    logits = model(x)
+    output, _ = reference(x)
+    ref_logits = linear(output[:, -1])
+    assert (logits - ref_logits).abs().max() < 1e-5
+
+    nn.functional.cross_entropy(logits, y).backward()
+    nn.functional.cross_entropy(ref_logits, y).backward()
+    assert (model.W_ph.grad - linear.weight.grad).abs().max() < 1e-5
+    assert (model.b_p.grad - linear.bias.grad).abs().max() < 1e-5
+    if kind == "RNN":
+        grads = [(model.W_hx.grad, reference.weight_ih_l0.grad), (model.W_hh.grad, reference.weight_hh_l0.grad),
+                 (model.b_h.grad, reference.bias_ih_l0.grad)]
+    else:
+        rows = {g: slice(k * N, (k + 1) * N) for k, g in enumerate("ifgo")}
+        grads = []
+        for g in "gifo":
+            grads += [(getattr(model, f"W_{g}x").grad, reference.weight_ih_l0.grad[rows[g]]),
+                      (getattr(model, f"W_{g}h").grad, reference.weight_hh_l0.grad[rows[g]]),
+                      (getattr(model, f"b_{g}").grad, reference.bias_ih_l0.grad[rows[g]])]
+    for grad, ref_grad in grads:
+        assert (grad - ref_grad).abs().max() < 1e-5
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_gradcheck_float64(cls):
+    torch.manual_seed(0)
+    model = cls(4, 3, 5, 4).double()
+    randomise_biases(model)
+    x = torch.randn(2, 4, 3, dtype=torch.float64, requires_grad=True)
+    names = [name for name, _ in model.named_parameters()]
+
+    def logits(x, *params):
+        return torch.func.functional_call(model, dict(zip(names, params)), (x,))
+
+    assert torch.autograd.gradcheck(logits, (x, *model.parameters()))
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_every_parameter_gets_a_nonzero_gradient(cls):
+    torch.manual_seed(0)
+    model = cls(T, D, N, C)
+    x = torch.nn.functional.one_hot(torch.randint(0, 10, (B, T)), D).float()
+    nn.functional.cross_entropy(model(x), torch.randint(0, C, (B,))).backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, name
+
+
+@pytest.mark.parametrize("d, n, c", [(1, 128, 10), (10, 128, 10), (3, 7, 5)])
+def test_parameter_counts_follow_the_report(d, n, c):
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(VanillaRNN(5, d, n, c)) == d * n + n * n + n + n * c + c
+    assert count(LSTM(5, d, n, c)) == 4 * (d * n + n * n + n) + n * c + c
+
+
+def test_parameter_names_and_shapes_follow_the_report():
+    d, n, c = 10, 6, 4
+    rnn, lstm = VanillaRNN(5, d, n, c), LSTM(5, d, n, c)
+    assert {k: tuple(v.shape) for k, v in rnn.named_parameters()} == {
+        "W_hx": (n, d), "W_hh": (n, n), "b_h": (n,), "W_ph": (c, n), "b_p": (c,)}
+    expected = {"W_ph": (c, n), "b_p": (c,)}
+    for g in "gifo":
+        expected.update({f"W_{g}x": (n, d), f"W_{g}h": (n, n), f"b_{g}": (n,)})
+    assert {k: tuple(v.shape) for k, v in lstm.named_parameters()} == expected
+
+
+def test_forget_bias_is_an_argument():
+    assert torch.all(LSTM(5, 1, 8, 10).b_f == 1.0)
+    model = LSTM(5, 1, 8, 10, forget_bias=2.0)
+    assert torch.all(model.b_f == 2.0) and torch.all(model.b_i == 0.0)
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_raw_digits_input_and_any_batch_size(cls):
+    model = cls(seq_length=9, input_dim=1, num_hidden=8, num_classes=10)
+    digits = torch.randint(0, 10, (3, 9)).float()
+    assert torch.equal(model(digits), model(digits.unsqueeze(-1)))
+    assert model(torch.zeros(17, 9)).shape == (17, 10)
+    with pytest.raises(ValueError, match="expected input of shape"):
+        model(torch.zeros(3, 9, 2))
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_keep_hidden_returns_every_state_with_its_gradient(cls):
+    torch.manual_seed(0)
+    model = cls(T, D, N, C)
+    x = torch.randn(B, T, D)
+    logits, hidden = model(x, keep_hidden=True)
+    assert torch.equal(logits, model(x))
+    assert len(hidden) == T and all(h.shape == (B, N) for h in hidden)
+    logits.sum().backward()
+    assert all(h.grad is not None for h in hidden)
+    # The last state feeds the head directly: its gradient is the head's weights summed over classes.
+    assert torch.allclose(hidden[-1].grad, model.W_ph.sum(0).expand(B, N))
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_state_follows_input_dtype(cls):
+    model = cls(4, 3, 5, 4).double()
+    assert model(torch.randn(2, 4, 3, dtype=torch.float64)).dtype == torch.float64
