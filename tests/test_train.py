@@ -1,0 +1,113 @@
+"""Training: the convergence rule, held-out evaluation, reproducibility and the command line."""
+import json
+
+import pytest
+import torch
+
+from part1.train import default_config, evaluate, has_converged, train
+from tests.conftest import assert_one_line_error, run_cli
+
+
+def quick_config(model_type, **overrides):
+    settings = dict(model_type=model_type, input_length=5, input_dim=10, train_steps=300, eval_size=1024,
+                    print_every=0, seed=3)
+    return default_config(**{**settings, **overrides})
+
+
+@pytest.mark.parametrize("model_type", ["RNN", "LSTM"])
+def test_short_run_learns_length_5_and_is_reproducible(model_type):
+    first = train(quick_config(model_type))
+    second = train(quick_config(model_type))
+    assert first["test_accuracy"] >= 0.95
+    for key in ("steps", "train_loss", "test_loss", "test_accuracy"):
+        assert first[key] == second[key], key
+    assert first["seed"] == 3 and first["config"]["seed"] == 3
+    assert set(first) >= {"model_type", "input_length", "seed", "steps", "converged", "train_loss",
+                          "test_accuracy", "wall_seconds", "device", "config"}
+
+
+def test_different_seeds_give_different_runs():
+    a = train(quick_config("RNN", train_steps=20))
+    b = train(quick_config("RNN", train_steps=20, seed=4))
+    assert a["train_loss"] != b["train_loss"]
+
+
+def test_convergence_rule_follows_the_report():
+    flat = torch.full((1000,), 0.5)
+    assert not has_converged(flat, 400, min_steps=500, eps=5e-4)  # before min_steps
+    assert not has_converged(flat, 550, min_steps=500, eps=5e-4)  # checked every 100 steps only
+    assert has_converged(flat, 600, min_steps=500, eps=5e-4)
+    assert not has_converged(flat, 600, min_steps=None, eps=5e-4)  # rule switched off
+    falling = torch.linspace(2.0, 0.0, 1000)  # moves 0.2 per 100 steps
+    assert not has_converged(falling, 600, min_steps=500, eps=5e-4)
+    # The window is exactly the 100 losses before the current one.
+    losses = torch.zeros(300)
+    losses[199] = 1e-3  # the loss of step 200 lies 1e-3 above the mean of steps 100..199
+    assert not has_converged(losses, 200, min_steps=0, eps=5e-4)
+    losses[99:199] = 1e-3  # steps 100..199 now have the same mean
+    assert has_converged(losses, 200, min_steps=0, eps=5e-4)
+    losses[98] = 5.0  # step 99 is outside the window
+    assert has_converged(losses, 200, min_steps=0, eps=5e-4)
+
+
+def test_training_stops_when_converged():
+    record = train(quick_config("LSTM", train_steps=3000, min_steps=300))
+    assert record["converged"] and record["steps"] < 3000 and record["steps"] % 100 == 0
+
+
+class Constant(torch.nn.Module):
+    """Predicts class 0 for every input."""
+
+    def forward(self, x):
+        logits = torch.zeros(len(x), 10)
+        logits[:, 0] = 5.0
+        return logits
+
+
+def test_evaluate_counts_correct_predictions_on_the_given_set():
+    targets = torch.tensor([0, 0, 1, 2, 0, 3, 0, 0, 9, 0])
+    loss, accuracy = evaluate(Constant(), torch.zeros(10, 4), targets, chunk=3)
+    assert accuracy == 0.6
+    assert loss == pytest.approx(torch.nn.functional.cross_entropy(Constant()(targets), targets).item())
+
+
+@pytest.mark.parametrize("entry", [["-m", "part1.train"], ["part1/train.py"]])
+def test_dry_run_smoke_test_writes_nothing(entry, tmp_path):
+    result = run_cli(*entry, "--dry-run", "--out_dir", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "Train Step 0001/0003" in result.stdout and "Done training" in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_appends_a_result_record(tmp_path):
+    args = ["-m", "part1.train", "--model_type", "LSTM", "--input_length", "4", "--train_steps", "5",
+            "--eval_size", "64", "--print_every", "0", "--out_dir", tmp_path]
+    assert run_cli(*args).returncode == 0
+    assert run_cli(*args).returncode == 0
+    lines = (tmp_path / "runs.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    records = [json.loads(line) for line in lines]
+    assert records[0]["model_type"] == "LSTM" and records[0]["steps"] == 5
+    assert records[0]["test_accuracy"] == records[1]["test_accuracy"]
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--model_type", "GRU"], ["invalid choice: 'GRU'"]),
+    (["--input_length", "0"], ["input length must be at least 1"]),
+    (["--train_steps", "0"], ["train_steps must be at least 1"]),
+    (["--input_dim", "3"], ["--input_dim"]),
+])
+def test_bad_options_give_one_line(args, fragments):
+    assert_one_line_error(run_cli("-m", "part1.train", *args), *fragments)
+
+
+def test_missing_cuda_device_gives_one_line(missing_cuda_device):
+    result = run_cli("-m", "part1.train", "--dry-run", "--device", missing_cuda_device)
+    assert_one_line_error(result, missing_cuda_device, "--device")
+
+
+def test_unwritable_out_dir_gives_one_line(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    result = run_cli("-m", "part1.train", "--train_steps", "1", "--out_dir", blocker / "sub")
+    assert_one_line_error(result, "cannot write to output folder", "--out_dir")
