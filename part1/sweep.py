@@ -1,0 +1,112 @@
+"""The accuracy-vs-input-length experiment: presets, resumable runs in runs.jsonl, and the summary."""
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+
+from tqdm import tqdm
+
+from common.files import append_jsonl, atomic_write_text, read_jsonl
+from part1.train import default_config, train
+
+# Options that change how a run is executed or reported, not what it computes.
+NOT_IN_RUN_KEY = {"device", "out_dir", "print_every", "dry_run"}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A grid of input lengths and seeds, with the learning rate and convergence rule for each run."""
+    lengths: tuple
+    seeds: tuple
+    train_steps: int
+    min_steps: dict  # model type -> [(largest input length, min steps), ...] in increasing length
+    lr_switch_length: int  # learning rate 1e-3 up to this input length, 1e-4 above it
+    models: tuple = ("RNN", "LSTM")
+
+    def learning_rate(self, length):
+        return 1e-3 if length <= self.lr_switch_length else 1e-4
+
+    def min_steps_for(self, model_type, length):
+        return next(steps for largest, steps in self.min_steps[model_type] if length <= largest)
+
+
+PRESETS = {
+    # The report's experiment.
+    "paper": Preset(
+        lengths=(5, 10, 15, 20, 25, 30, 50, 100, 150), seeds=(42, 43, 44, 45), train_steps=10000,
+        min_steps={"RNN": [(15, 1000), (29, 3000), (math.inf, 6500)],
+                   "LSTM": [(15, 1500), (29, 5000), (math.inf, 6500)]},
+        lr_switch_length=15),
+    # Minutes on a laptop CPU; keeps the report's contrast between the RNN and the LSTM.
+    "quick": Preset(
+        lengths=(5, 10, 15, 20, 25, 30), seeds=(42, 43), train_steps=2500,
+        min_steps={"RNN": [(math.inf, 1000)], "LSTM": [(math.inf, 1000)]},
+        lr_switch_length=math.inf),
+}
+
+
+def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device="auto"):
+    """The training configs of a sweep: the preset's grid, with any of models, lengths, seeds, steps overridden."""
+    preset = PRESETS[preset_name]
+    configs = []
+    for model_type in models or preset.models:
+        for length in lengths or preset.lengths:
+            for seed in seeds or preset.seeds:
+                configs.append(default_config(
+                    model_type=model_type, input_length=length, seed=seed, input_dim=10, num_hidden=128,
+                    batch_size=128, optimizer="rmsprop", learning_rate=preset.learning_rate(length),
+                    train_steps=steps or preset.train_steps, min_steps=preset.min_steps_for(model_type, length),
+                    forget_bias=1.0, eval_size=8192, print_every=0, device=device))
+    return configs
+
+
+def run_key(config):
+    """What identifies a run: every option that changes its result."""
+    return json.dumps({k: v for k, v in config.items() if k not in NOT_IN_RUN_KEY}, sort_keys=True)
+
+
+def finished_runs(runs_path):
+    """Finished records in runs.jsonl by run key (a corrupt line is a UserError)."""
+    return {run_key(record["config"]): record for record in read_jsonl(runs_path) if "config" in record}
+
+
+def run_sweep(configs, runs_path):
+    """Train every config not yet in runs.jsonl, appending each record as it finishes; return all records."""
+    done = finished_runs(runs_path)
+    todo = [c for c in configs if run_key(vars(c)) not in done]
+    if len(todo) < len(configs):
+        tqdm.write(f"{len(configs) - len(todo)} of {len(configs)} runs already in {runs_path}; skipping them")
+    for config in tqdm(todo, desc="sweep", unit="run", dynamic_ncols=True):
+        record = train(config)
+        append_jsonl(runs_path, record)
+        done[run_key(vars(config))] = record
+        tqdm.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
+                   f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
+    return [done[run_key(vars(c))] for c in configs]
+
+
+def summarize(records):
+    """One row per (model, input length): runs, mean and std (ddof=1) of test accuracy, mean steps."""
+    groups = {}
+    for r in records:
+        groups.setdefault((r["model_type"], r["input_length"]), []).append(r)
+    rows = []
+    for (model_type, length), runs in sorted(groups.items()):
+        accuracies = [r["test_accuracy"] for r in runs]
+        mean = sum(accuracies) / len(accuracies)
+        var = sum((a - mean) ** 2 for a in accuracies) / (len(accuracies) - 1) if len(accuracies) > 1 else 0.0
+        rows.append({"model_type": model_type, "input_length": length, "runs": len(runs),
+                     "seeds": " ".join(str(r["seed"]) for r in runs),
+                     "accuracy_mean": mean, "accuracy_std": math.sqrt(var),
+                     "steps_mean": sum(r["steps"] for r in runs) / len(runs),
+                     "converged": sum(bool(r["converged"]) for r in runs)})
+    return rows
+
+
+def write_summary_csv(rows, path):
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, buffer.getvalue())

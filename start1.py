@@ -1,0 +1,68 @@
+"""Sweep the vanilla RNN and the LSTM over palindrome input lengths and seeds; save results and figures.
+
+python start1.py                 # quick preset: minutes on a CPU
+python start1.py --preset paper  # the report's experiment
+"""
+from pathlib import Path
+
+from common.cli import ArgumentParser, UserError, run_main
+from common.device import resolve_device
+from common.files import ensure_writable_dir
+from part1.plots import plot_accuracy_vs_length
+from part1.sweep import PRESETS, finished_runs, plan, run_key, run_sweep, summarize, write_summary_csv
+from part1.train import MODELS, check_config
+
+
+def build_parser():
+    p = ArgumentParser(prog="start1.py", description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default="quick", choices=list(PRESETS),
+                   help="quick: 6 lengths x 2 seeds, at most 2500 steps (default); paper: the report's grid")
+    p.add_argument("--models", nargs="+", choices=list(MODELS), help="models to train (default: RNN LSTM)")
+    p.add_argument("--lengths", nargs="+", type=int,
+                   help="input lengths (number of input digits; the palindrome has one more)")
+    p.add_argument("--seeds", nargs="+", type=int, help="seeds, one run each")
+    p.add_argument("--steps", type=int, help="maximum training steps per run")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    p.add_argument("--out_dir", default="results/part1", help="folder of runs.jsonl, summary and figures "
+                                                              "(default: results/part1)")
+    p.add_argument("--replot", action="store_true", help="redraw summary and figure from runs.jsonl, train nothing")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    if args.steps is not None and args.steps < 1:
+        raise UserError(f"--steps must be at least 1, got {args.steps}")
+    configs = plan(args.preset, args.models, args.lengths, args.seeds, args.steps, args.device)
+    for config in configs:
+        check_config(config)
+    out_dir = ensure_writable_dir(args.out_dir)
+    runs_path = out_dir / "runs.jsonl"
+
+    if args.replot:
+        done = finished_runs(runs_path)
+        records = [done[run_key(vars(c))] for c in configs if run_key(vars(c)) in done]
+        if not records:
+            raise UserError(f"no finished run of this sweep in '{runs_path}'; run it without --replot first")
+        if len(records) < len(configs):
+            print(f"{len(configs) - len(records)} of {len(configs)} runs are not finished; plotting the others")
+    else:
+        resolve_device(args.device)
+        records = run_sweep(configs, runs_path)
+
+    rows = summarize(records)
+    summary_path = out_dir / f"{args.preset}_summary.csv"
+    figure_path = out_dir / f"{args.preset}_accuracy.png"
+    write_summary_csv(rows, summary_path)
+    seeds = sorted({r["seed"] for r in records})
+    plot_accuracy_vs_length(rows, figure_path, f"Palindromes, {args.preset} preset, "
+                                               f"{len(seeds)} seed(s): {' '.join(map(str, seeds))}")
+    print(f"{'model':>5} {'input length':>12} {'runs':>4} {'accuracy':>15} {'steps':>7}")
+    for r in rows:
+        print(f"{r['model_type']:>5} {r['input_length']:>12} {r['runs']:>4} "
+              f"{r['accuracy_mean']:>8.3f} ± {r['accuracy_std']:.3f} {r['steps_mean']:>7.0f}")
+    print(f"Wrote {summary_path} and {figure_path}; every run is in {runs_path}")
+
+
+if __name__ == "__main__":
+    run_main(main, Path(__file__).name)

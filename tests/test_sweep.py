@@ -1,0 +1,137 @@
+"""start1.py: presets, resuming an interrupted sweep, --replot and bad input."""
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import start1
+from part1 import sweep
+from part1.sweep import PRESETS, plan, summarize
+from tests.conftest import REPO, assert_one_line_error, run_cli
+
+TINY = ["--models", "RNN", "LSTM", "--lengths", "2", "3", "--seeds", "1", "--steps", "30"]
+
+
+def test_paper_preset_is_the_reports_grid():
+    configs = plan("paper")
+    assert len(configs) == 9 * 4 * 2
+    assert {c.input_length for c in configs} == {5, 10, 15, 20, 25, 30, 50, 100, 150}
+    assert {c.seed for c in configs} == {42, 43, 44, 45}
+    by_key = {(c.model_type, c.input_length, c.seed): c for c in configs}
+    expected_min_steps = {("RNN", 15): 1000, ("RNN", 20): 3000, ("RNN", 25): 3000, ("RNN", 30): 6500,
+                          ("LSTM", 5): 1500, ("LSTM", 20): 5000, ("LSTM", 30): 6500, ("LSTM", 150): 6500}
+    for (model_type, length), min_steps in expected_min_steps.items():
+        assert by_key[model_type, length, 42].min_steps == min_steps
+    for c in configs:
+        assert c.learning_rate == (1e-3 if c.input_length <= 15 else 1e-4)
+        assert (c.train_steps, c.batch_size, c.num_hidden, c.input_dim, c.forget_bias, c.eval_size,
+                c.optimizer) == (10000, 128, 128, 10, 1.0, 8192, "rmsprop")
+
+
+def test_overrides_replace_the_preset_grid():
+    configs = plan("quick", models=["LSTM"], lengths=[7], seeds=[1, 2], steps=50)
+    assert [(c.model_type, c.input_length, c.seed, c.train_steps) for c in configs] == [
+        ("LSTM", 7, 1, 50), ("LSTM", 7, 2, 50)]
+    assert len(plan("quick")) == len(PRESETS["quick"].lengths) * len(PRESETS["quick"].seeds) * 2
+
+
+def test_summary_mean_and_std_over_seeds():
+    records = [{"model_type": "RNN", "input_length": 5, "seed": s, "test_accuracy": a, "steps": 100,
+                "converged": True} for s, a in [(1, 0.5), (2, 1.0), (3, 0.75)]]
+    (row,) = summarize(records)
+    assert row["runs"] == 3 and row["accuracy_mean"] == pytest.approx(0.75)
+    assert row["accuracy_std"] == pytest.approx(0.25)  # sample standard deviation
+
+
+def test_sweep_writes_results_summary_and_figure(tmp_path):
+    result = run_cli("start1.py", *TINY, "--out_dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
+    assert sorted((r["model_type"], r["input_length"]) for r in records) == [
+        ("LSTM", 2), ("LSTM", 3), ("RNN", 2), ("RNN", 3)]
+    summary = (tmp_path / "quick_summary.csv").read_text().splitlines()
+    assert summary[0].startswith("model_type,input_length,runs,seeds,accuracy_mean,accuracy_std")
+    assert len(summary) == 5
+    assert (tmp_path / "quick_accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_interrupted_sweep_resumes_without_rerunning_finished_runs(tmp_path, monkeypatch):
+    args = ["--models", "LSTM", "--lengths", "3", "--seeds", "1", "2", "3", "--steps", "400",
+            "--out_dir", str(tmp_path)]
+    runs = tmp_path / "runs.jsonl"
+    process = subprocess.Popen([sys.executable, "start1.py", *args], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (runs.exists() and runs.read_text()) and time.time() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    finished = runs.read_text().splitlines()
+    assert 1 <= len(finished) < 3
+
+    trained = []
+    real_train = sweep.train
+    monkeypatch.setattr(sweep, "train", lambda config: trained.append(config.seed) or real_train(config))
+    start1.main(args)
+    lines = runs.read_text().splitlines()
+    assert lines[:len(finished)] == finished  # nothing finished is lost or rewritten
+    assert len(lines) == 3 and len(trained) == 3 - len(finished)
+    assert sorted(json.loads(line)["seed"] for line in lines) == [1, 2, 3]
+
+
+def test_replot_redraws_without_training(tmp_path, monkeypatch):
+    assert run_cli("start1.py", *TINY, "--out_dir", tmp_path).returncode == 0
+    (tmp_path / "quick_accuracy.png").unlink()
+    (tmp_path / "quick_summary.csv").unlink()
+
+    def no_training(config):
+        raise AssertionError("--replot must not train")
+
+    monkeypatch.setattr(sweep, "train", no_training)
+    start1.main([*TINY, "--out_dir", str(tmp_path), "--replot"])
+    assert (tmp_path / "quick_accuracy.png").exists() and (tmp_path / "quick_summary.csv").exists()
+    start1.main([*TINY, "--out_dir", str(tmp_path)])  # a finished sweep trains nothing either
+
+
+def test_replot_without_results_gives_one_line(tmp_path):
+    result = run_cli("start1.py", *TINY, "--out_dir", tmp_path, "--replot")
+    assert_one_line_error(result, "no finished run", "without --replot")
+
+
+@pytest.mark.parametrize("args, fragments", [
+    (["--models", "GRU"], ["invalid choice: 'GRU'"]),
+    (["--lengths", "5", "0"], ["input length must be at least 1"]),
+    (["--steps", "0"], ["--steps must be at least 1"]),
+    (["--preset", "huge"], ["invalid choice: 'huge'"]),
+])
+def test_bad_options_give_one_line(args, fragments, tmp_path):
+    result = run_cli("start1.py", *args, "--out_dir", tmp_path)
+    assert_one_line_error(result, *fragments)
+    assert not (tmp_path / "runs.jsonl").exists()
+
+
+def test_missing_cuda_device_gives_one_line(tmp_path, missing_cuda_device):
+    result = run_cli("start1.py", *TINY, "--device", missing_cuda_device, "--out_dir", tmp_path)
+    assert_one_line_error(result, missing_cuda_device)
+
+
+def test_unwritable_out_dir_gives_one_line(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    assert_one_line_error(run_cli("start1.py", *TINY, "--out_dir", blocker / "sub"), "cannot write")
+
+
+def test_corrupt_results_line_gives_one_line_and_keeps_the_file(tmp_path):
+    one_run = ["--models", "RNN", "--lengths", "2", "--seeds", "1", "--steps", "5", "--out_dir", tmp_path]
+    assert run_cli("start1.py", *one_run).returncode == 0
+    runs = tmp_path / "runs.jsonl"
+    damaged = runs.read_text() + '{"model_type": "RNN", "input_le\n'
+    runs.write_text(damaged)
+    result = run_cli("start1.py", *TINY, "--out_dir", tmp_path)
+    assert_one_line_error(result, "line 2 of", "runs.jsonl")
+    assert runs.read_text() == damaged
