@@ -5,6 +5,16 @@ from torch import nn
 from part1.recurrent import project_inputs, time_major, uniform_parameter, zeros_parameter
 
 
+def lstm_cell(z, c):
+    """One step from the stacked pre-activations z (B, 4n) of the gates g, i, f, o and the cell state c (B, n)."""
+    n = c.size(1)
+    g = torch.tanh(z[:, :n])
+    i, f, o = torch.sigmoid(z[:, n:]).chunk(3, dim=1)
+    c = g * i + c * f
+    h = torch.tanh(c) * o
+    return h, c
+
+
 class LSTM(nn.Module):
     """One-layer LSTM that classifies a sequence from its last hidden state.
 
@@ -43,11 +53,7 @@ class LSTM(nn.Module):
         c = x.new_zeros(B, n)
         hidden = []
         for x_t in x_proj.unbind(0):  # unbind, not x_proj[t]: its backward is one stack, not T scatters
-            z = torch.addmm(x_t, h, W_h_t)  # (B, 4n), gates in the order g, i, f, o
-            g = torch.tanh(z[:, :n])
-            i, f, o = torch.sigmoid(z[:, n:]).chunk(3, dim=1)
-            c = g * i + c * f
-            h = torch.tanh(c) * o
+            h, c = lstm_cell(torch.addmm(x_t, h, W_h_t), c)
             if keep_hidden:
                 h.retain_grad()
                 hidden.append(h)

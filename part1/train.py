@@ -128,8 +128,11 @@ def progress_line(step, config, examples_per_second, accuracy, loss):
                                                       examples_per_second, accuracy, loss))
 
 
-def train(config):
-    """Train one model; return its result record (a dict) with the held-out test accuracy and the config."""
+def train(config, return_model=False):
+    """Train one model; return its result record (a dict) with the held-out test accuracy and the config.
+
+    With return_model, return (record, trained model).
+    """
     if isinstance(config, dict):
         config = default_config(**config)
     check_config(config)
@@ -167,7 +170,7 @@ def train(config):
 
     test_loss, test_accuracy = evaluate(model, test_inputs, test_targets)
     last = losses[max(0, step - CONVERGENCE_WINDOW):step]
-    return {
+    record = {
         "model_type": config.model_type,
         "input_length": config.input_length,
         "seed": config.seed,
@@ -181,6 +184,7 @@ def train(config):
         "torch_version": torch.__version__,
         "config": vars(config).copy(),
     }
+    return (record, model) if return_model else record
 
 
 def main(argv=None):
