@@ -33,6 +33,38 @@ def plot_accuracy_vs_length(rows, path, title):
     save_figure(fig, path)
 
 
+def group_curves(rows):
+    """Gradient-norm rows -> {(model, forget_bias, trained_steps): [norm at step 0, 1, ...]}."""
+    curves = {}
+    for r in sorted(rows, key=lambda r: r["step"]):
+        curves.setdefault((r["model"], r["forget_bias"], r["trained_steps"]), []).append(r["norm"])
+    return curves
+
+
+def plot_gradient_norms(rows, path, title):
+    """One panel per LSTM forget bias: |dL/dh_t| of the RNN and the LSTM against the backprop step, log scale."""
+    curves = group_curves(rows)
+    forget_biases = sorted({fb for (_, fb, _) in curves if fb != ""})
+    fig, axes = plt.subplots(1, len(forget_biases), figsize=(5.5 * len(forget_biases), 4.2), squeeze=False)
+    for ax, forget_bias in zip(axes[0], forget_biases):
+        for (model, fb, trained_steps), norms in curves.items():
+            if fb not in ("", forget_bias):
+                continue
+            style = "-" if trained_steps == 0 else "--"
+            state = "untrained" if trained_steps == 0 else f"after {trained_steps} steps"
+            ax.plot(range(len(norms)), norms, style, color="C0" if model == "RNN" else "C1",
+                    label=f"{model}, {state}")
+        ax.set_yscale("log")
+        ax.set_xlabel("backpropagation step (0: dL/dh_T, last: dL/dh_1)")
+        ax.set_ylabel("||dL/dh_t|| (batch mean)")
+        ax.set_title(f"LSTM forget bias {forget_bias:g}")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
 def save_figure(fig, path):
     """Save as PNG through a temporary file, so an interrupted save never leaves half an image."""
     path = Path(path)

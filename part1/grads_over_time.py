@@ -1,0 +1,117 @@
+"""Gradient magnitude over time (question 1.7): the norm of dL/dh_t against the backpropagation step.
+
+python -m part1.grads_over_time   # both panels of the report's Figure 3: LSTM forget bias 1 and 2
+"""
+import sys
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python part1/grads_over_time.py`: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import csv
+import io
+
+import torch
+import torch.nn.functional as F
+
+from common.cli import ArgumentParser, UserError, run_main
+from common.device import resolve_device
+from common.files import atomic_write_text, ensure_writable_dir
+from part1.dataset import PalindromeDataset, derive_seed
+from part1.plots import group_curves, plot_gradient_norms
+from part1.sweep import PRESETS
+from part1.train import default_config, make_model, train
+
+GRADIENT_STREAM = 2  # the batch whose gradients are measured: neither training nor test data
+
+
+def gradient_norms(model, inputs, targets):
+    """||mean over the batch of dl/dh_t|| for each step, backwards: index 0 is h_T, the last index h_1.
+
+    l is one example's cross-entropy, so the mean is over per-example gradients.
+    """
+    logits, hidden = model(inputs, keep_hidden=True)
+    F.cross_entropy(logits, targets, reduction="sum").backward()
+    return [h.grad.mean(dim=0).norm().item() for h in reversed(hidden)]
+
+
+def model_config(model_type, args, forget_bias, device):
+    return default_config(model_type=model_type, input_length=args.input_length, input_dim=10,
+                          num_hidden=args.num_hidden, batch_size=args.batch_size, seed=args.seed,
+                          forget_bias=forget_bias, train_steps=max(args.trained_steps, 1),
+                          learning_rate=PRESETS["paper"].learning_rate(args.input_length),
+                          eval_size=1024, print_every=0, device=str(device))
+
+
+def measure(model_type, args, forget_bias, trained_steps, batch, device):
+    """Gradient norms of a model freshly initialised from the seed, trained first if trained_steps > 0."""
+    config = model_config(model_type, args, forget_bias, device)
+    if trained_steps:
+        _, model = train(config, return_model=True)
+    else:
+        torch.manual_seed(config.seed)  # the same initialisation train() starts from
+        model = make_model(config, device)
+    inputs, targets = batch
+    # float64, so that a vanishing gradient stays measurable instead of underflowing to zero.
+    return gradient_norms(model.double(), inputs.double(), targets)
+
+
+def collect(args, device):
+    """Rows (model, forget_bias, trained_steps, step, norm) for the RNN and the LSTM at each forget bias."""
+    data = PalindromeDataset(args.input_length + 1, seed=derive_seed(args.seed, GRADIENT_STREAM), one_hot=True)
+    batch = data.batch(args.batch_size, device)
+    rows = []
+    for trained_steps in sorted({0, args.trained_steps}):
+        curves = [("RNN", "")] + [("LSTM", fb) for fb in args.forget_bias]  # the RNN has no forget gate
+        for model_type, forget_bias in curves:
+            norms = measure(model_type, args, forget_bias or 0.0, trained_steps, batch, device)
+            rows += [{"model": model_type, "forget_bias": forget_bias,
+                      "trained_steps": trained_steps, "step": step, "norm": norm}
+                     for step, norm in enumerate(norms)]
+    return rows
+
+
+def build_parser():
+    p = ArgumentParser(prog="python -m part1.grads_over_time", description=__doc__.splitlines()[0])
+    p.add_argument("--input_length", type=int, default=100, help="input digits per palindrome (default: 100)")
+    p.add_argument("--batch_size", type=int, default=128, help="palindromes in the batch (default: 128)")
+    p.add_argument("--num_hidden", type=int, default=128, help="hidden units (default: 128)")
+    p.add_argument("--seed", type=int, default=42, help="seed of the models and the batch (default: 42)")
+    p.add_argument("--forget_bias", type=float, nargs="+", default=[1.0, 2.0],
+                   help="LSTM forget-gate biases, one figure panel each (default: 1.0 2.0, Figure 3a and 3b)")
+    p.add_argument("--trained_steps", type=int, default=0,
+                   help="also measure after training this many steps (default: 0, untrained only)")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    p.add_argument("--out_dir", default="results/part1/grads", help="folder of the PNG and CSV "
+                                                                    "(default: results/part1/grads)")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    for name in ("input_length", "batch_size", "num_hidden"):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if args.trained_steps < 0:
+        raise UserError(f"--trained_steps must be 0 or more, got {args.trained_steps}")
+    device = resolve_device(args.device)
+    out_dir = ensure_writable_dir(args.out_dir)
+    rows = collect(args, device)
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(out_dir / "grads_over_time.csv", buffer.getvalue())
+    plot_gradient_norms(rows, out_dir / "grads_over_time.png",
+                        f"Norm of dL/dh_t, input length {args.input_length}, batch {args.batch_size}, "
+                        f"seed {args.seed}")
+    for (model, forget_bias, trained_steps), norms in group_curves(rows).items():
+        label = model + (f" (forget bias {forget_bias})" if forget_bias != "" else "")
+        print(f"{label:>24}, {trained_steps:>5} steps trained: |dL/dh_T| {norms[0]:.2e}, "
+              f"|dL/dh_1| {norms[-1]:.2e}")
+    print(f"Wrote {out_dir / 'grads_over_time.png'} and {out_dir / 'grads_over_time.csv'}")
+
+
+if __name__ == "__main__":
+    run_main(main, "part1.grads_over_time")
