@@ -1,0 +1,117 @@
+"""Milliseconds per part 1 training step of the from-scratch models, against PyTorch's built-in layers.
+
+A training step is what part1.train does: draw a batch, forward, last-step cross-entropy, backward,
+gradient clipping, RMSprop. Implementations are timed in turns in one process, so the ratio column is
+robust to a noisy machine. --project_paper multiplies the measured times by the paper preset's grid.
+
+python benchmarks/bench_rnn.py [--lengths 10 50 100] [--device cpu]
+"""
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+
+from common.device import resolve_device  # noqa: E402
+from part1.dataset import PalindromeDataset  # noqa: E402
+from part1.lstm import LSTM  # noqa: E402
+from part1.sweep import PRESETS  # noqa: E402
+from part1.vanilla_rnn import VanillaRNN  # noqa: E402
+
+B, D, N, C = 128, 10, 128, 10  # batch, one-hot input, hidden units, classes
+
+
+class BuiltIn(nn.Module):
+    """nn.RNN or nn.LSTM with a linear head on the last step: the baseline."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer, self.head = layer, nn.Linear(N, C)
+
+    def forward(self, x):
+        return self.head(self.layer(x)[0][:, -1])
+
+
+def implementations(model_type, device):
+    if model_type == "RNN":
+        return {"from scratch": VanillaRNN(0, D, N, C, device=device),
+                "nn.RNN": BuiltIn(nn.RNN(D, N, batch_first=True)).to(device)}
+    return {"from scratch": LSTM(0, D, N, C, device=device),
+            "nn.LSTM": BuiltIn(nn.LSTM(D, N, batch_first=True)).to(device)}
+
+
+def make_step(model, data, device):
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3)
+
+    def step():
+        inputs, targets = data.batch(B, device)
+        optimizer.zero_grad(set_to_none=True)
+        F.cross_entropy(model(inputs), targets).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=10.0)
+        optimizer.step()
+    return step
+
+
+def time_steps(step, device, steps):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return (time.perf_counter() - start) / steps * 1000
+
+
+def measure(model_type, length, device, repeats, steps):
+    """Median and spread (min-max) of ms per step for each implementation, timed in turns."""
+    data = PalindromeDataset(length + 1, seed=0, one_hot=True)
+    step_fns = {name: make_step(model, data, device) for name, model in implementations(model_type, device).items()}
+    for step in step_fns.values():
+        time_steps(step, device, 3)  # warm-up
+    times = {name: [] for name in step_fns}
+    for _ in range(repeats):
+        for name, step in step_fns.items():
+            times[name].append(time_steps(step, device, steps))
+    return {name: (statistics.median(t), min(t), max(t)) for name, t in times.items()}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--lengths", nargs="+", type=int, default=[10, 50, 100], help="input lengths T")
+    p.add_argument("--models", nargs="+", default=["RNN", "LSTM"], choices=["RNN", "LSTM"])
+    p.add_argument("--device", default="auto")
+    p.add_argument("--repeats", type=int, default=7, help="timings per implementation (median reported)")
+    p.add_argument("--steps", type=int, default=10, help="training steps per timing")
+    p.add_argument("--project_paper", action="store_true",
+                   help="time the paper preset's lengths and project its worst-case wall time (every run 10,000 steps)")
+    args = p.parse_args()
+    device = resolve_device(args.device)
+    torch.manual_seed(0)
+    paper = PRESETS["paper"]
+    lengths = paper.lengths if args.project_paper else args.lengths
+
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, batch {B}, hidden {N}")
+    print(f"{'model':>5} {'T':>4} {'implementation':>14} {'ms/step':>8} {'min-max':>13} {'ratio':>6}")
+    projected = 0.0
+    for model_type in args.models:
+        for length in lengths:
+            results = measure(model_type, length, device, args.repeats, args.steps)
+            baseline = [v[0] for k, v in results.items() if k.startswith("nn.")][0]
+            for name, (median, low, high) in results.items():
+                print(f"{model_type:>5} {length:>4} {name:>14} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
+                      f"{median / baseline:>6.2f}")
+            projected += results["from scratch"][0] / 1000 * paper.train_steps * len(paper.seeds)
+    if args.project_paper:
+        print(f"paper preset, every run at {paper.train_steps} steps: {projected / 3600:.2f} h "
+              f"(the convergence rule stops many runs earlier)")
+
+
+if __name__ == "__main__":
+    main()
