@@ -40,7 +40,7 @@ PRESETS = {
         lr_switch_length=15),
     # Minutes on a laptop CPU; keeps the report's contrast between the RNN and the LSTM.
     "quick": Preset(
-        lengths=(5, 10, 15, 20, 25, 30), seeds=(42, 43), train_steps=2500,
+        lengths=(5, 10, 15, 20, 25, 30), seeds=(42, 43), train_steps=3000,
         min_steps={"RNN": [(math.inf, 1000)], "LSTM": [(math.inf, 1000)]},
         lr_switch_length=math.inf),
 }
