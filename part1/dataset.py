@@ -7,10 +7,7 @@ import torch
 import torch.nn.functional as F
 import torch.utils.data as data
 
-
-def derive_seed(seed, stream):
-    """An independent 32-bit seed for one named use (stream) of a run's seed."""
-    return int(np.random.SeedSequence([seed, stream]).generate_state(1)[0])
+from common.seeding import DeviceGenerators, derive_seed
 
 
 TRAIN_STREAM, TEST_STREAM = 0, 1
@@ -29,7 +26,7 @@ class PalindromeDataset(data.Dataset):
         self.seq_length = seq_length
         self.seed = seed
         self.one_hot = one_hot
-        self._generators = {}
+        self._generators = DeviceGenerators(seed)
 
     def __len__(self):
         # Effectively infinite: 10 ** ceil(seq_length / 2) distinct palindromes.
@@ -51,7 +48,7 @@ class PalindromeDataset(data.Dataset):
 
     def batch(self, batch_size, device="cpu"):
         """(inputs, targets): inputs (B, seq_length-1) float digits or (B, seq_length-1, 10) one-hot; targets (B,) long."""
-        generator = self._generator(torch.device(device))
+        generator = self._generators.get(device)
         left = torch.randint(0, 10, (batch_size, math.ceil(self.seq_length / 2)),
                              generator=generator, device=generator.device)
         right = left.flip(1) if self.seq_length % 2 == 0 else left[:, :-1].flip(1)
@@ -59,18 +56,6 @@ class PalindromeDataset(data.Dataset):
         inputs, targets = digits[:, :-1], digits[:, -1]
         inputs = F.one_hot(inputs, 10).float() if self.one_hot else inputs.float()
         return inputs, targets
-
-    def _generator(self, device):
-        if device.type == "cuda" and device.index is None:
-            device = torch.device("cuda", torch.cuda.current_device())
-        if device not in self._generators:
-            generator = torch.Generator(device=device)
-            if self.seed is None:
-                generator.seed()
-            else:
-                generator.manual_seed(self.seed)
-            self._generators[device] = generator
-        return self._generators[device]
 
 
 def train_and_test_data(input_length, seed, test_size=8192, one_hot=False, device="cpu"):

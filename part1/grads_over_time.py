@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from common.cli import ArgumentParser, UserError, run_main
 from common.device import resolve_device
 from common.files import atomic_write_text, ensure_writable_dir
-from part1.dataset import PalindromeDataset, derive_seed
+from common.seeding import derive_seed
+from part1.dataset import PalindromeDataset
 from part1.plots import group_curves, plot_gradient_norms
 from part1.sweep import PRESETS
 from part1.train import default_config, make_model, train
