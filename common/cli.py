@@ -1,6 +1,7 @@
 """Command-line plumbing: user mistakes become one line on stderr and exit code 2, never a traceback."""
 import argparse
 import sys
+from datetime import datetime
 
 
 class UserError(Exception):
@@ -25,3 +26,11 @@ def run_main(main, prog):
         print(f"{prog}: interrupted; finished results are kept, run the same command again to resume",
               file=sys.stderr)
         sys.exit(130)
+
+
+def progress_line(step, train_steps, batch_size, examples_per_second, accuracy, loss):
+    """The course's training progress line."""
+    return ("[{}] Train Step {:04d}/{:04d}, Batch Size = {}, Examples/Sec = {:.2f}, "
+            "Accuracy = {:.2f}, Loss = {:.3f}".format(datetime.now().strftime("%Y-%m-%d %H:%M"), step,
+                                                      train_steps, batch_size, examples_per_second,
+                                                      accuracy, loss))

@@ -62,3 +62,23 @@ def append_jsonl(path, record):
     if old and not old.endswith("\n"):
         old += "\n"
     atomic_write_text(path, old + json.dumps(record, sort_keys=True) + "\n")
+
+
+def append_line(path, line):
+    """Append one line to a log and flush it; keep_lines() repairs a log cut short by an interruption."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(line + "\n")
+        f.flush()
+
+
+def keep_lines(path, keep):
+    """Rewrite the log at `path` atomically with its lines up to the first for which keep(line) is False."""
+    path = Path(path)
+    if not path.exists():
+        return
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not keep(line):
+            break
+        kept.append(line + "\n")
+    atomic_write_text(path, "".join(kept))

@@ -6,13 +6,12 @@ if __package__ in (None, ""):  # run as `python part1/train.py`: make the reposi
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import time
-from datetime import datetime
 
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from common.cli import ArgumentParser, UserError, run_main
+from common.cli import ArgumentParser, UserError, progress_line, run_main
 from common.device import resolve_device
 from common.files import append_jsonl, ensure_writable_dir
 from part1.dataset import train_and_test_data
@@ -120,14 +119,6 @@ def evaluate(model, inputs, targets, chunk=1024):
     return loss_sum / len(targets), correct / len(targets)
 
 
-def progress_line(step, config, examples_per_second, accuracy, loss):
-    """The course's progress line."""
-    return ("[{}] Train Step {:04d}/{:04d}, Batch Size = {}, Examples/Sec = {:.2f}, "
-            "Accuracy = {:.2f}, Loss = {:.3f}".format(datetime.now().strftime("%Y-%m-%d %H:%M"), step,
-                                                      config.train_steps, config.batch_size,
-                                                      examples_per_second, accuracy, loss))
-
-
 def train(config, return_model=False):
     """Train one model; return its result record (a dict) with the held-out test accuracy and the config.
 
@@ -162,7 +153,8 @@ def train(config, return_model=False):
         if config.print_every and (step == 1 or step % config.print_every == 0):
             accuracy = (logits.argmax(dim=1) == targets).float().mean().item()
             examples_per_second = config.batch_size / (time.perf_counter() - step_start)
-            bar.write(progress_line(step, config, examples_per_second, accuracy, loss.item()))
+            bar.write(progress_line(step, config.train_steps, config.batch_size, examples_per_second,
+                                    accuracy, loss.item()))
         if has_converged(losses, step, config.min_steps, config.conv_eps):
             converged = True
             break
