@@ -1,0 +1,96 @@
+"""Character windows of a book: inputs at [offset, offset + L) and targets one character later."""
+from pathlib import Path
+
+import torch
+import torch.utils.data as data
+
+from common.seeding import DeviceGenerators, derive_seed
+from part2.vocabulary import decode, encode
+
+
+def read_text(filename):
+    """The book as a string: UTF-8 without a leading byte-order mark, or ISO-8859-1 when not UTF-8."""
+    raw = Path(filename).read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("iso-8859-1")  # the course's calculus book is ISO-8859-1
+    return text.removeprefix("\ufeff")
+
+
+class TextDataset(data.Dataset):
+    """The course's character dataset, with a sorted vocabulary, a held-out tail and vectorised batches.
+
+    The text is encoded once into a tensor. The last `val_fraction` of it is held out for validation
+    (none when that part is shorter than a window). `batch()` draws random training windows from a
+    seeded generator; item `idx` depends only on (seed, idx).
+    """
+
+    def __init__(self, filename, seq_length, seed=None, val_fraction=0.05):
+        text = read_text(filename)
+        if not text:
+            raise ValueError(f"text file '{filename}' is empty; give a book with --txt_file")
+        if len(text) < seq_length + 2:
+            raise ValueError(f"text file '{filename}' has {len(text)} characters, fewer than seq_length + 2 = "
+                             f"{seq_length + 2}; give a longer text or a smaller --seq_length")
+        self._seq_length = seq_length
+        self._chars = sorted(set(text))  # sorted: the same indices in every process (the course's set order was not)
+        self._data = torch.tensor(encode(text, self._chars), dtype=torch.long)
+        n_val = int(len(text) * val_fraction)
+        if n_val < seq_length + 1 or len(text) - n_val < seq_length + 2:
+            n_val = 0
+        self._train = self._data[:len(text) - n_val]
+        self._val = self._data[len(text) - n_val:]
+        self.seed = seed
+        self._generators = DeviceGenerators(seed)
+
+    def __getitem__(self, idx):
+        generator = torch.Generator()
+        if self.seed is None:
+            generator.seed()
+        else:
+            generator.manual_seed(derive_seed(self.seed, idx))
+        offset = torch.randint(0, len(self._train) - self._seq_length, (1,), generator=generator).item()
+        window = self._train[offset:offset + self._seq_length + 1]
+        return window[:-1], window[1:]
+
+    def __len__(self):
+        return self._data.numel()
+
+    def batch(self, batch_size, device="cpu"):
+        """(inputs, targets), each (B, seq_length) of character indices, from random training windows."""
+        generator = self.generator(device)
+        offsets = torch.randint(0, len(self._train) - self._seq_length, (batch_size, 1),
+                                generator=generator, device=generator.device)
+        windows = self._train.to(generator.device)[offsets + torch.arange(self._seq_length + 1, device=offsets.device)]
+        return windows[:, :-1], windows[:, 1:]
+
+    def validation_windows(self):
+        """(inputs, targets) of every non-overlapping window of the held-out tail, (N, seq_length) each."""
+        L = self._seq_length
+        n = (len(self._val) - 1) // L
+        windows = self._val[:n * L + 1]
+        return windows[:-1].view(n, L), windows[1:].view(n, L)
+
+    def generator(self, device="cpu"):
+        """This dataset's random generator on `device`, seeded on first use."""
+        return self._generators.get(device)
+
+    def convert_to_string(self, char_ix):
+        return decode(char_ix, self.vocabulary)
+
+    def encode(self, text):
+        return encode(text, self.vocabulary)
+
+    @property
+    def vocab_size(self):
+        return len(self._chars)
+
+    @property
+    def vocabulary(self):
+        """The characters in index order, as one string."""
+        return "".join(self._chars)
+
+    @property
+    def has_validation(self):
+        return len(self._val) > 0

@@ -1,0 +1,23 @@
+"""The text generator: character embedding, a stacked nn.LSTM and a linear read-out to the vocabulary."""
+from torch import nn
+
+
+class TextGenerationModel(nn.Module):
+    """Predicts the next character at every step; carries its LSTM state so generation never re-reads a prefix."""
+
+    def __init__(self, batch_size, seq_length, vocabulary_size, lstm_num_hidden=256, lstm_num_layers=2,
+                 device="cpu", dropout=0.0):
+        super().__init__()
+        self.batch_size = batch_size  # the course's interface; forward accepts any batch size and length
+        self.seq_length = seq_length
+        self.vocabulary_size = vocabulary_size
+        self.embedding = nn.Embedding(vocabulary_size, lstm_num_hidden)
+        self.lstm = nn.LSTM(lstm_num_hidden, lstm_num_hidden, lstm_num_layers, batch_first=True,
+                            dropout=dropout if lstm_num_layers > 1 else 0.0)  # dropout between layers
+        self.linear = nn.Linear(lstm_num_hidden, vocabulary_size)
+        self.to(device)
+
+    def forward(self, x, state=None):
+        """x (B, T) character indices -> logits (B, T, vocabulary_size) and the final (h, c) state."""
+        output, state = self.lstm(self.embedding(x), state)  # (B, T, H)
+        return self.linear(output), state

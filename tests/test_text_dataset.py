@@ -1,0 +1,81 @@
+"""part2's TextDataset: the course's windows, a sorted vocabulary, the text read right, a held-out tail."""
+import random
+
+import pytest
+import torch
+
+from part2.dataset import TextDataset
+
+
+def random_text(alphabet, n, seed):
+    rng = random.Random(seed)
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def write(tmp_path, text, name="book.txt", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_vocabulary_is_sorted_and_deterministic(tmp_path):
+    path = write(tmp_path, "the quick brown fox jumps over the lazy dog\nTHE END." * 20)
+    a, b = TextDataset(path, 10), TextDataset(path, 10)
+    assert a.vocabulary == "".join(sorted(set(path.read_text()))) == b.vocabulary
+    assert a.vocab_size == len(a.vocabulary)
+    assert a.convert_to_string(a.encode("lazy dog")) == "lazy dog"
+
+
+def test_windows_and_targets_are_aligned(tmp_path):
+    text = random_text("abcdefgh \n", 5000, 0)
+    dataset = TextDataset(write(tmp_path, text), 12, seed=0)
+    inputs, targets = dataset.batch(32)
+    assert inputs.shape == targets.shape == (32, 12) and inputs.dtype == torch.long
+    assert torch.equal(inputs[:, 1:], targets[:, :-1])
+    for x, y in zip(inputs, targets):
+        assert dataset.convert_to_string(x) + dataset.convert_to_string(y[-1:]) in text
+    x, y = dataset[7]
+    assert torch.equal(x[1:], y[:-1]) and torch.equal(dataset[7][0], x)  # an item depends on (seed, idx) only
+
+
+def test_batches_are_seeded(tmp_path):
+    path = write(tmp_path, random_text("abcdef", 3000, 1))
+    first, again, other = (TextDataset(path, 8, seed=s).batch(16)[0] for s in (3, 3, 4))
+    assert torch.equal(first, again) and not torch.equal(first, other)
+
+
+def test_training_never_sees_the_held_out_tail(tmp_path):
+    head = random_text("ab", 9500, 2)
+    tail = random_text("xy", 500, 3)  # the last 5%
+    dataset = TextDataset(write(tmp_path, head + tail), 10, seed=0)
+    inputs, targets = dataset.batch(4096)
+    assert set(dataset.convert_to_string(torch.cat([inputs, targets]).flatten())) <= {"a", "b"}
+    val_inputs, val_targets = dataset.validation_windows()
+    assert val_inputs.shape == (49, 10)  # non-overlapping windows of the 500-character tail
+    assert dataset.convert_to_string(val_inputs.flatten()) == tail[:490]
+    assert torch.equal(val_inputs.flatten()[1:], val_targets.flatten()[:-1])
+
+
+def test_byte_order_mark_is_removed_and_latin1_is_read(tmp_path):
+    with_bom = TextDataset(write(tmp_path, "\ufeffabc abc abc abc"), 4)
+    assert "\ufeff" not in with_bom.vocabulary and with_bom.vocab_size == 4
+    latin1 = TextDataset(write(tmp_path, "café crème brûlée " * 3, "l.tex", "iso-8859-1"), 4)
+    assert {"é", "è", "û"} <= set(latin1.vocabulary)
+
+
+def test_empty_short_and_missing_files_are_rejected(tmp_path):
+    with pytest.raises(ValueError, match="empty"):
+        TextDataset(write(tmp_path, ""), 5)
+    with pytest.raises(ValueError, match="fewer than seq_length \\+ 2"):
+        TextDataset(write(tmp_path, "abcdef"), 5)
+    TextDataset(write(tmp_path, "abcdefg"), 5)  # exactly seq_length + 2 is enough
+    with pytest.raises(FileNotFoundError):
+        TextDataset(tmp_path / "nope.txt", 5)
+
+
+def test_the_course_book(democracy):
+    dataset = TextDataset(democracy, 30)
+    # 83 symbols: the report's run read bytes and counted the 3 bytes of the byte-order mark as well.
+    assert dataset.vocab_size == 83
+    assert dataset.vocabulary.startswith("\n !\"") and dataset.vocabulary.endswith("xyz")
+    assert dataset.convert_to_string(dataset.validation_windows()[0][0])  # a held-out tail exists
