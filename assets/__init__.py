@@ -1,0 +1,1 @@
+"""The course's books: downloaded on demand into this folder, never committed."""

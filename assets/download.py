@@ -1,0 +1,74 @@
+"""Download the course's books into assets/, checked against their sha256: python -m assets.download [BOOK ...]."""
+import hashlib
+import os
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as `python assets/download.py`: make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from common.cli import ArgumentParser, UserError, run_main  # noqa: E402
+
+ASSETS = Path(__file__).resolve().parent
+BASE_URL = "https://raw.githubusercontent.com/uvadlc/DL_assignments_2019/master/assignment_2/part2/assets/"
+BOOKS = {  # the course's public-domain Project Gutenberg texts, byte for byte
+    "book_EN_democracy_in_the_US.txt": "1ba23c5acbb00b0ffbfe48be30273f5b965eaedca5e8dfce55253e6bb24f2ca5",
+    "book_EN_grimms_fairy_tails.txt": "e6439bd511820742e842e21b75e89b394d3809eec82ca56b506c39ff39d4a7d6",
+    "book_NL_darwin_reis_om_de_wereld.txt": "389b114334f9e34bea0b01d43dbe6892d44d7c9430c79a6517c74f0658370535",
+    "book_NL_tolstoy_anna_karenina.txt": "e8516bf15a6636966224617543fa22a129b35655f66fdfe8af224a9802e8e633",
+    "book_TeX_calculus_made_easy.tex": "ceca75298f640dfda6e9d632c7f7b1d71d04bc3e619140b8ea1bc76991d57352",
+}
+DEFAULT_BOOK = "book_EN_democracy_in_the_US.txt"
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch(name, dest_dir=ASSETS, base_url=BASE_URL, timeout=60):
+    """Path of book `name` in dest_dir, downloaded and verified first if it is not there yet."""
+    if name not in BOOKS:
+        raise UserError(f"unknown book '{name}'; choose from {', '.join(BOOKS)}")
+    path = Path(dest_dir) / name
+    if path.is_file() and sha256(path) == BOOKS[name]:
+        return path
+    url = base_url + name
+    fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=f".{name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as response:
+            for block in iter(lambda: response.read(1 << 20), b""):
+                f.write(block)
+        got = sha256(tmp)
+        if got != BOOKS[name]:
+            raise UserError(f"{url} has sha256 {got[:12]}..., not the course's {BOOKS[name][:12]}...; nothing "
+                            f"was saved: put the course's file at {path} by hand")
+        os.replace(tmp, path)
+    except (urllib.error.URLError, OSError) as e:
+        reason = getattr(e, "reason", None) or e
+        raise UserError(f"could not download {url} ({reason}); check the connection or put the file at "
+                        f"{path} by hand") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def main(argv=None):
+    p = ArgumentParser(prog="python -m assets.download", description=__doc__.split(":")[0] + ".")
+    p.add_argument("books", nargs="*", default=[DEFAULT_BOOK], help=f"book file names (default: {DEFAULT_BOOK})")
+    p.add_argument("--all", action="store_true", help="all five course books")
+    p.add_argument("--base_url", default=BASE_URL, help="where the books are served (default: the course repository)")
+    args = p.parse_args(argv)
+    for name in (list(BOOKS) if args.all else args.books):
+        print(f"{fetch(name, base_url=args.base_url)} (sha256 verified)")
+
+
+if __name__ == "__main__":
+    run_main(main, "assets.download")

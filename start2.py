@@ -1,0 +1,50 @@
+"""Train the two-layer character LSTM on "Democracy in America" (or another book) and sample from it.
+
+python start2.py                 # quick preset: a visibly learning model in minutes on a CPU
+python start2.py --preset paper  # the report's run: 1,000,000 steps
+"""
+from pathlib import Path
+
+from assets.download import ASSETS, DEFAULT_BOOK, fetch
+from common.cli import ArgumentParser, run_main
+from part2 import train
+
+COMMON = {"seq_length": 30, "lstm_num_hidden": 128, "lstm_num_layers": 2, "batch_size": 64,
+          "learning_rate": 2e-3, "learning_rate_decay": 0.96, "learning_rate_step": 5000}
+PRESETS = {
+    "quick": {**COMMON, "dropout_keep_prob": 1.0, "train_steps": 12000, "print_every": 100,
+              "sample_every": 1000, "eval_every": 1000, "checkpoint_every": 1000},
+    "paper": {**COMMON, "dropout_keep_prob": 0.85, "train_steps": 1_000_000, "print_every": 100,
+              "sample_every": 100, "eval_every": 5000, "checkpoint_every": 5000},
+}
+
+
+def build_parser():
+    p = ArgumentParser(prog="start2.py", description=__doc__.splitlines()[0])
+    p.add_argument("--preset", default="quick", choices=list(PRESETS),
+                   help="quick: 12,000 steps (default); paper: the report's 1,000,000 steps with dropout keep 0.85")
+    p.add_argument("--txt_file", help=f"book to train on (default: assets/{DEFAULT_BOOK}, downloaded if missing)")
+    p.add_argument("--train_steps", type=int, help="override the preset's number of steps")
+    p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    p.add_argument("--seed", type=int, default=42, help="seed (default: 42)")
+    p.add_argument("--out_dir", help="folder of checkpoint, samples and metrics (default: results/part2/PRESET)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out_dir")
+    p.add_argument("--dry-run", dest="dry_run", action="store_true", help="3 steps into a temporary folder")
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    options = dict(PRESETS[args.preset])
+    if args.train_steps is not None:
+        options["train_steps"] = args.train_steps
+    txt_file = args.txt_file or fetch(DEFAULT_BOOK, ASSETS)
+    out_dir = args.out_dir or str(Path("results", "part2", args.preset))
+    argv = ["--txt_file", str(txt_file), "--device", args.device, "--seed", str(args.seed), "--out_dir", out_dir]
+    argv += [f"--{key}={value}" for key, value in options.items()]
+    argv += ["--resume"] * args.resume + ["--dry-run"] * args.dry_run
+    train.main(argv)
+
+
+if __name__ == "__main__":
+    run_main(main, Path(__file__).name)

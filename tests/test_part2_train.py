@@ -1,0 +1,144 @@
+"""part2.train, part2.generate and start2.py: checkpoints, resuming, learning, and bad input."""
+import random
+
+import pytest
+import torch
+
+from part2 import train as part2_train
+from part2.checkpoint import load_checkpoint
+from tests.conftest import assert_one_line_error, run_cli
+
+TINY = ["--seq_length", "8", "--lstm_num_hidden", "16", "--batch_size", "8", "--print_every", "5",
+        "--sample_every", "10", "--eval_every", "10", "--checkpoint_every", "10"]
+
+
+@pytest.fixture
+def book(tmp_path):
+    words = ["the ", "people ", "of ", "america ", "democracy ", "is ", "a ", "state ", ". \n"]
+    path = tmp_path / "book.txt"
+    rng = random.Random(0)
+    path.write_text("".join(rng.choice(words) for _ in range(3000)), encoding="utf-8")
+    return path
+
+
+def run(book, out_dir, *extra):
+    part2_train.main(["--txt_file", str(book), "--out_dir", str(out_dir), *TINY, *extra])
+
+
+def test_checkpoint_round_trip_and_generation_on_cpu(book, tmp_path):
+    run(book, tmp_path / "run", "--train_steps", "12")
+    state = load_checkpoint(tmp_path / "run" / "checkpoint.pt")  # weights_only=True inside
+    assert state["step"] == 12 and state["vocabulary"] == "".join(sorted(set(book.read_text())))
+    assert state["config"]["lstm_num_hidden"] == 16
+    lines = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
+    assert lines[0] == "step,loss,accuracy,learning_rate,val_loss,val_accuracy"
+    assert [line.split(",")[0] for line in lines[1:]] == ["5", "10"] and lines[2].split(",")[4]
+    samples = (tmp_path / "run" / "samples_over_training.txt").read_text().splitlines()
+    assert samples[0] == "=== step 10 ===" and len(samples) == 17
+    assert (tmp_path / "run" / "training.png").read_bytes()[:4] == b"\x89PNG"
+
+    result = run_cli("-m", "part2.generate", "--checkpoint", tmp_path / "run" / "checkpoint.pt",
+                     "--prompt", "the people", "--length", "50", "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("the people") and len(result.stdout.rstrip("\n")) >= 60
+    tau = run_cli("-m", "part2.generate", "--checkpoint", tmp_path / "run" / "checkpoint.pt", "--tau", "2",
+                  "--length", "30", "--device", "cpu")
+    temperature = run_cli("-m", "part2.generate", "--checkpoint", tmp_path / "run" / "checkpoint.pt",
+                          "--temperature", "0.5", "--length", "30", "--device", "cpu")
+    assert tau.returncode == 0 and tau.stdout == temperature.stdout  # temperature is 1 / tau
+
+
+def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(book, tmp_path, monkeypatch):
+    options = ["--train_steps", "30", "--dropout_keep_prob", "0.8", "--lstm_num_layers", "2"]
+    run(book, tmp_path / "whole", *options)
+
+    real_write_samples = part2_train.write_samples
+
+    def interrupt_at_step_20(*args):
+        if args[3] == 20:
+            raise KeyboardInterrupt
+        real_write_samples(*args)
+
+    monkeypatch.setattr(part2_train, "write_samples", interrupt_at_step_20)
+    with pytest.raises(KeyboardInterrupt):
+        run(book, tmp_path / "cut", *options)
+    assert load_checkpoint(tmp_path / "cut" / "checkpoint.pt")["step"] == 10
+    monkeypatch.setattr(part2_train, "write_samples", real_write_samples)
+    run(book, tmp_path / "cut", *options, "--resume")
+
+    whole = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
+    resumed = load_checkpoint(tmp_path / "cut" / "checkpoint.pt")
+    assert resumed["step"] == whole["step"] == 30
+    for name, tensor in whole["model"].items():
+        assert torch.equal(tensor, resumed["model"][name]), name
+    for name in ("metrics.csv", "samples_over_training.txt"):
+        assert (tmp_path / "cut" / name).read_text() == (tmp_path / "whole" / name).read_text(), name
+
+
+def test_short_training_on_the_course_book_lowers_the_loss(democracy, tmp_path):
+    run_args = ["--txt_file", str(democracy), "--out_dir", str(tmp_path), "--train_steps", "300",
+                "--print_every", "10", "--sample_every", "300", "--eval_every", "300", "--lstm_num_hidden", "64"]
+    part2_train.main(run_args)
+    rows = [line.split(",") for line in (tmp_path / "metrics.csv").read_text().splitlines()[1:]]
+    first, last = float(rows[0][1]), float(rows[-1][1])
+    assert first > 3.0 and last < 2.5  # from near-uniform over 83 symbols to word-like statistics
+    assert float(rows[-1][4]) < 2.6  # and on the held-out tail too
+
+
+def test_fresh_run_refuses_to_overwrite_a_checkpoint(book, tmp_path):
+    run(book, tmp_path, "--train_steps", "10")
+    before = (tmp_path / "checkpoint.pt").read_bytes()
+    result = run_cli("-m", "part2.train", "--txt_file", book, "--out_dir", tmp_path, *TINY, "--train_steps", "10")
+    assert_one_line_error(result, "already holds a run", "--resume")
+    assert (tmp_path / "checkpoint.pt").read_bytes() == before
+
+
+def test_resume_with_another_book_gives_one_line(book, tmp_path):
+    run(book, tmp_path, "--train_steps", "10")
+    other = tmp_path / "other.txt"
+    other.write_text("completely different letters: xyz! " * 50)
+    result = run_cli("-m", "part2.train", "--txt_file", other, "--out_dir", tmp_path, *TINY,
+                     "--train_steps", "20", "--resume")
+    assert_one_line_error(result, "another vocabulary")
+
+
+def test_resume_with_another_model_size_gives_one_line(book, tmp_path):
+    run(book, tmp_path, "--train_steps", "10")
+    args = ["--txt_file", book, "--out_dir", tmp_path, *TINY, "--lstm_num_hidden", "32", "--resume"]
+    assert_one_line_error(run_cli("-m", "part2.train", *args), "--lstm_num_hidden is 32")
+
+
+@pytest.mark.parametrize("content, fragments", [
+    (None, ["not found", "--txt_file"]),
+    ("", ["is empty"]),
+    ("abc", ["fewer than seq_length + 2"]),
+])
+def test_bad_text_files_give_one_line(content, fragments, tmp_path):
+    path = tmp_path / "book.txt"
+    if content is not None:
+        path.write_text(content)
+    result = run_cli("-m", "part2.train", "--txt_file", path, "--out_dir", tmp_path / "out", "--train_steps", "1")
+    assert_one_line_error(result, *fragments)
+
+
+def test_generate_bad_input_gives_one_line(book, tmp_path):
+    run(book, tmp_path, "--train_steps", "10")
+    checkpoint = tmp_path / "checkpoint.pt"
+    cases = [
+        (["--prompt", "Zürich"], ["not in the book's vocabulary", "'Z"]),
+        (["--tau", "0"], ["--tau must be positive"]),
+        (["--temperature", "-1"], ["--temperature must be positive"]),
+        (["--beam_width", "0"], ["--beam_width must be at least 1"]),
+    ]
+    for args, fragments in cases:
+        assert_one_line_error(run_cli("-m", "part2.generate", "--checkpoint", checkpoint, *args), *fragments)
+    damaged = tmp_path / "damaged.pt"
+    damaged.write_bytes(checkpoint.read_bytes()[:1000])
+    assert_one_line_error(run_cli("-m", "part2.generate", "--checkpoint", damaged), "cannot be read")
+    assert_one_line_error(run_cli("-m", "part2.generate", "--checkpoint", tmp_path / "none.pt"), "does not exist")
+
+
+def test_start2_dry_run(book):
+    result = run_cli("start2.py", "--txt_file", book, "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "=== step 3 ===" in result.stdout and "nothing was kept" in result.stdout
