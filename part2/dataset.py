@@ -21,8 +21,8 @@ def read_text(filename):
 class TextDataset(data.Dataset):
     """The course's character dataset, with a sorted vocabulary, a held-out tail and vectorised batches.
 
-    The text is encoded once into a tensor. The last `val_fraction` of it is held out for validation
-    (none when that part is shorter than a window). `batch()` draws random training windows from a
+    The text is encoded once into a tensor. A `val_fraction` slice from the middle of it is held out for
+    validation (none when that slice is shorter than a window). `batch()` draws random training windows from a
     seeded generator; item `idx` depends only on (seed, idx).
     """
 
@@ -36,11 +36,16 @@ class TextDataset(data.Dataset):
         self._seq_length = seq_length
         self._chars = sorted(set(text))  # sorted: the same indices in every process (the course's set order was not)
         self._data = torch.tensor(encode(text, self._chars), dtype=torch.long)
+        # Hold out a slice from the middle: the book's own prose, away from the licence text at its end.
         n_val = int(len(text) * val_fraction)
-        if n_val < seq_length + 1 or len(text) - n_val < seq_length + 2:
-            n_val = 0
-        self._train = self._data[:len(text) - n_val]
-        self._val = self._data[len(text) - n_val:]
+        start = (len(text) - n_val) // 2
+        if n_val < seq_length + 1 or max(start, len(text) - start - n_val) < seq_length + 1:
+            start, n_val = len(text), 0
+        self._val = self._data[start:start + n_val]
+        # Training windows start in [0, start - L) or in [start + n_val, len - L): never inside the held-out slice.
+        self._first_starts = max(start - seq_length, 0)
+        self._second_offset = start + n_val
+        self._starts = self._first_starts + max(len(text) - self._second_offset - seq_length, 0)
         self.seed = seed
         self._generators = DeviceGenerators(seed)
 
@@ -50,8 +55,8 @@ class TextDataset(data.Dataset):
             generator.seed()
         else:
             generator.manual_seed(derive_seed(self.seed, idx))
-        offset = torch.randint(0, len(self._train) - self._seq_length, (1,), generator=generator).item()
-        window = self._train[offset:offset + self._seq_length + 1]
+        offset = self._offsets(torch.randint(0, self._starts, (1,), generator=generator)).item()
+        window = self._data[offset:offset + self._seq_length + 1]
         return window[:-1], window[1:]
 
     def __len__(self):
@@ -60,10 +65,14 @@ class TextDataset(data.Dataset):
     def batch(self, batch_size, device="cpu"):
         """(inputs, targets), each (B, seq_length) of character indices, from random training windows."""
         generator = self.generator(device)
-        offsets = torch.randint(0, len(self._train) - self._seq_length, (batch_size, 1),
-                                generator=generator, device=generator.device)
-        windows = self._train.to(generator.device)[offsets + torch.arange(self._seq_length + 1, device=offsets.device)]
+        offsets = self._offsets(torch.randint(0, self._starts, (batch_size, 1), generator=generator,
+                                              device=generator.device))
+        windows = self._data.to(offsets.device)[offsets + torch.arange(self._seq_length + 1, device=offsets.device)]
         return windows[:, :-1], windows[:, 1:]
+
+    def _offsets(self, r):
+        """Window starts from uniform draws r in [0, number of training windows)."""
+        return torch.where(r < self._first_starts, r, r - self._first_starts + self._second_offset)
 
     def validation_windows(self):
         """(inputs, targets) of every non-overlapping window of the held-out tail, (N, seq_length) each."""

@@ -44,15 +44,18 @@ def test_batches_are_seeded(tmp_path):
     assert torch.equal(first, again) and not torch.equal(first, other)
 
 
-def test_training_never_sees_the_held_out_tail(tmp_path):
-    head = random_text("ab", 9500, 2)
-    tail = random_text("xy", 500, 3)  # the last 5%
-    dataset = TextDataset(write(tmp_path, head + tail), 10, seed=0)
-    inputs, targets = dataset.batch(4096)
-    assert set(dataset.convert_to_string(torch.cat([inputs, targets]).flatten())) <= {"a", "b"}
+def test_training_never_sees_the_held_out_middle(tmp_path):
+    head, middle, tail = random_text("ab", 4750, 2), random_text("xy", 500, 3), random_text("ab", 4750, 4)
+    dataset = TextDataset(write(tmp_path, head + middle + tail), 10, seed=0)  # 5% held out from the middle
+    inputs, targets = dataset.batch(8192)
+    seen = dataset.convert_to_string(torch.cat([inputs, targets]).flatten())
+    assert set(seen) == {"a", "b"}
+    # The first and the last window of the text are both reachable.
+    assert dataset._offsets(torch.tensor([0, dataset._starts - 1])).tolist() == [0, 10000 - 11]
+    assert all(dataset.convert_to_string(dataset[i][0]) in head + tail for i in range(50))
     val_inputs, val_targets = dataset.validation_windows()
-    assert val_inputs.shape == (49, 10)  # non-overlapping windows of the 500-character tail
-    assert dataset.convert_to_string(val_inputs.flatten()) == tail[:490]
+    assert val_inputs.shape == (49, 10)  # non-overlapping windows of the 500 held-out characters
+    assert dataset.convert_to_string(val_inputs.flatten()) == middle[:490]
     assert torch.equal(val_inputs.flatten()[1:], val_targets.flatten()[:-1])
 
 
