@@ -1,5 +1,7 @@
 """Milliseconds per part 1 training step of the from-scratch models, against PyTorch's built-in layers.
 
+Also the part 2 text model's training step and characters per second.
+
 A training step is what part1.train does: draw a batch, forward, last-step cross-entropy, backward,
 gradient clipping, RMSprop. Implementations are timed in turns in one process, so the ratio column is
 robust to a noisy machine. --project_paper multiplies the measured times by the paper preset's grid.
@@ -23,6 +25,7 @@ from part1.dataset import PalindromeDataset  # noqa: E402
 from part1.lstm import LSTM  # noqa: E402
 from part1.sweep import PRESETS  # noqa: E402
 from part1.vanilla_rnn import VanillaRNN  # noqa: E402
+from part2.model import TextGenerationModel  # noqa: E402
 
 B, D, N, C = 128, 10, 128, 10  # batch, one-hot input, hidden units, classes
 
@@ -82,6 +85,26 @@ def measure(model_type, length, device, repeats, steps):
     return {name: (statistics.median(t), min(t), max(t)) for name, t in times.items()}
 
 
+def measure_text_model(device, repeats, steps, vocabulary_size=83):
+    """ms per part 2 training step (the quick preset's model and batch) and characters per second."""
+    B2, T2 = 64, 30
+    model = TextGenerationModel(B2, T2, vocabulary_size, lstm_num_hidden=128, lstm_num_layers=2, device=device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    generator = torch.Generator(device=device).manual_seed(0)
+
+    def step():
+        x = torch.randint(0, vocabulary_size, (B2, T2 + 1), generator=generator, device=device)
+        logits, _ = model(x[:, :-1])
+        loss = F.cross_entropy(logits.flatten(0, 1), x[:, 1:].flatten())
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=5.0)
+        optimizer.step()
+    time_steps(step, device, 3)
+    median = statistics.median(time_steps(step, device, steps) for _ in range(repeats))
+    return median, B2 * T2 / (median / 1000)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--lengths", nargs="+", type=int, default=[10, 50, 100], help="input lengths T")
@@ -108,6 +131,9 @@ def main():
                 print(f"{model_type:>5} {length:>4} {name:>14} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
                       f"{median / baseline:>6.2f}")
             projected += results["from scratch"][0] / 1000 * paper.train_steps * len(paper.seeds)
+    median, chars_per_second = measure_text_model(device, args.repeats, args.steps)
+    print(f"part 2 model (batch 64, T 30, hidden 128, 2 layers): {median:.2f} ms/step, "
+          f"{chars_per_second:,.0f} characters/s")
     if args.project_paper:
         print(f"paper preset, every run at {paper.train_steps} steps: {projected / 3600:.2f} h "
               f"(the convergence rule stops many runs earlier)")

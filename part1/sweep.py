@@ -68,7 +68,8 @@ def run_key(config):
 
 def finished_runs(runs_path):
     """Finished records in runs.jsonl by run key (a corrupt line is a UserError)."""
-    return {run_key(record["config"]): record for record in read_jsonl(runs_path) if "config" in record}
+    return {run_key(record["config"]): record for record in read_jsonl(runs_path)
+            if isinstance(record.get("config"), dict)}
 
 
 def run_sweep(configs, runs_path):

@@ -242,7 +242,10 @@ def main(argv=None):
         print("Dry run done; nothing was kept.")
         return
     row = train(config)
-    print(f"Done training. Last metrics: {row}. Results in {config.out_dir}")
+    if row is None:
+        print(f"Nothing to do: the run in {config.out_dir} has already trained {config.train_steps} steps.")
+    else:
+        print(f"Done training. Last metrics: {row}. Results in {config.out_dir}")
 
 
 if __name__ == "__main__":
