@@ -1,21 +1,28 @@
-"""Train the two-layer character LSTM that generates text: python -m part2.train --txt_file BOOK."""
+"""Train the two-layer character LSTM that generates text: python -m part2.train --txt_file BOOK.
+
+On several processes: torchrun --standalone --nproc_per_node N -m part2.train --txt_file BOOK
+(DistributedDataParallel; NCCL on GPUs, gloo on CPUs; rank 0 writes everything).
+"""
 import sys
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as `python part2/train.py`: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import os
 import tempfile
 import time
 
 import torch
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from common.cli import ArgumentParser, UserError, progress_line, run_main
 from common.device import resolve_device
 from common.files import append_line, ensure_writable_dir, keep_lines
 from common.seeding import derive_seed
+from part2 import distributed
 from part2.checkpoint import load_checkpoint, save_checkpoint
 from part2.dataset import TextDataset
 from part2.model import TextGenerationModel
@@ -24,7 +31,7 @@ from part2.sample import training_samples
 
 CHECKPOINT, METRICS, SAMPLES, FIGURE = "checkpoint.pt", "metrics.csv", "samples_over_training.txt", "training.png"
 METRIC_FIELDS = ["step", "loss", "accuracy", "learning_rate", "val_loss", "val_accuracy"]
-DATA_STREAM, SAMPLE_STREAM = 0, 1
+DATA_STREAM, SAMPLE_STREAM, DROPOUT_STREAM = 0, 1, 2
 # Options that change where or how often a run reports, not what it computes: free to change on --resume.
 NOT_RUN_DEFINING = {"train_steps", "device", "out_dir", "summary_path", "resume", "print_every", "sample_every",
                     "eval_every", "checkpoint_every", "dry_run"}
@@ -78,10 +85,11 @@ def check_config(config):
             raise UserError(f"--{name} must be positive, got {getattr(config, name)}")
 
 
-def load_dataset(config):
-    """The book as a TextDataset; an unreadable, empty or too short file is a UserError."""
+def load_dataset(config, rank=0):
+    """The book as a TextDataset drawing this rank's batches; an unreadable, empty or too short file is a UserError."""
+    stream = DATA_STREAM if rank == 0 else (DATA_STREAM, rank)  # rank 0 draws what a single process draws
     try:
-        return TextDataset(config.txt_file, config.seq_length, seed=derive_seed(config.seed, DATA_STREAM))
+        return TextDataset(config.txt_file, config.seq_length, seed=derive_seed(config.seed, stream))
     except FileNotFoundError:
         raise UserError(f"text file '{config.txt_file}' not found; give a book with --txt_file "
                         f"(python -m assets.download fetches the course's books)") from None
@@ -106,8 +114,11 @@ def set_rng_state(rng, dataset, device):
         torch.cuda.set_rng_state(rng["cuda"].cpu(), device)
 
 
-def check_resumable(state, config, dataset):
-    """The checkpoint must come from the same book and the same run-defining options."""
+def check_resumable(state, config, dataset, world):
+    """The checkpoint must come from the same book, the same run-defining options and as many processes."""
+    if len(state["rng"]) != world:
+        raise UserError(f"the checkpoint in '{config.out_dir}' was written by a run on {len(state['rng'])} "
+                        f"process(es); resume it on as many (torchrun --nproc_per_node)")
     if state["vocabulary"] != dataset.vocabulary:
         raise UserError(f"the checkpoint in '{config.out_dir}' was trained on another vocabulary than "
                         f"'{config.txt_file}'; resume with the same --txt_file or choose another --out_dir")
@@ -155,14 +166,18 @@ def truncate_logs(out_dir, summary_dir, step):
 
 
 def train(config):
-    """Train (or resume) a run in config.out_dir; return the last metrics row."""
+    """Train (or resume) a run in config.out_dir; return the last metrics row (None on ranks other than 0)."""
     check_config(config)
-    device = resolve_device(config.device)
+    rank, world, device = distributed.setup(resolve_device(config.device))
+    is_main = rank == 0
     out_dir = ensure_writable_dir(config.out_dir)
     summary_dir = ensure_writable_dir(config.summary_path or config.out_dir)
-    dataset = load_dataset(config)
+    dataset = load_dataset(config, rank)
     torch.manual_seed(config.seed)
     model = make_model(config, dataset.vocab_size, device)
+    if rank > 0:  # the same initial weights everywhere, but each rank its own dropout masks
+        torch.manual_seed(derive_seed(config.seed, (DROPOUT_STREAM, rank)))
+    trained = DistributedDataParallel(model) if world > 1 else model
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.learning_rate_step,
                                                 gamma=config.learning_rate_decay)
@@ -175,36 +190,42 @@ def train(config):
                         f"or choose another --out_dir")
     if config.resume and checkpoint_path.exists():
         state = load_checkpoint(checkpoint_path, device)
-        check_resumable(state, config, dataset)
+        check_resumable(state, config, dataset, world)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
-        set_rng_state(state["rng"], dataset, device)
+        set_rng_state(state["rng"][rank], dataset, device)
         step = state["step"]
-        truncate_logs(out_dir, summary_dir, step)
-        tqdm.write(f"Resuming from step {step} of {checkpoint_path}")
-    else:
+        if is_main:
+            truncate_logs(out_dir, summary_dir, step)
+            tqdm.write(f"Resuming from step {step} of {checkpoint_path}")
+    elif is_main:
         truncate_logs(out_dir, summary_dir, 0)  # a run interrupted before its first checkpoint starts over
-    if not (summary_dir / METRICS).exists():
+    if is_main and not (summary_dir / METRICS).exists():
         append_line(summary_dir / METRICS, ",".join(METRIC_FIELDS))
 
     def save(step):
-        save_checkpoint(checkpoint_path, model=model.state_dict(), optimizer=optimizer.state_dict(),
-                        scheduler=scheduler.state_dict(), step=step, vocabulary=dataset.vocabulary,
-                        config=vars(config).copy(), rng=rng_state(dataset, device))
-        plot_training(summary_dir / METRICS, summary_dir / FIGURE)
+        rng = distributed.gather(rng_state(dataset, device))  # every rank's generators, for an exact resume
+        replicas = distributed.check_in_sync(model)
+        if is_main:
+            save_checkpoint(checkpoint_path, model=model.state_dict(), optimizer=optimizer.state_dict(),
+                            scheduler=scheduler.state_dict(), step=step, vocabulary=dataset.vocabulary,
+                            config=vars(config).copy(), rng=rng)
+            plot_training(summary_dir / METRICS, summary_dir / FIGURE)
+            if replicas > 1:
+                tqdm.write(f"step {step}: parameters identical on all {replicas} processes")
 
     row = None
     sample_lengths = (15, 30) if config.dry_run else (15, 30, 50, 100)
     bar = tqdm(range(step + 1, config.train_steps + 1), initial=step, total=config.train_steps,
-               desc="part2", dynamic_ncols=True)
+               desc="part2", dynamic_ncols=True, disable=not is_main)
     for step in bar:
         step_start = time.perf_counter()
         inputs, targets = dataset.batch(config.batch_size, device)  # (B, T) each
-        logits, _ = model(inputs)  # (B, T, V)
+        logits, _ = trained(inputs)  # (B, T, V)
         loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())  # mean over all steps (report eq. 13)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss.backward()  # with several processes, this also averages the gradients across them
         torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=config.max_norm)
         learning_rate = optimizer.param_groups[0]["lr"]
         optimizer.step()
@@ -212,7 +233,7 @@ def train(config):
         step_seconds = time.perf_counter() - step_start
 
         evaluate_now = config.eval_every and step % config.eval_every == 0 and dataset.has_validation
-        if step % config.print_every == 0 or evaluate_now:
+        if is_main and (step % config.print_every == 0 or evaluate_now):
             accuracy = (logits.argmax(-1) == targets).float().mean().item()
             row = {"step": step, "loss": loss.item(), "accuracy": accuracy, "learning_rate": learning_rate,
                    "val_loss": "", "val_accuracy": ""}
@@ -222,7 +243,7 @@ def train(config):
             if step % config.print_every == 0:
                 bar.write(progress_line(step, config.train_steps, config.batch_size, config.batch_size / step_seconds,
                                         accuracy, row["loss"]))
-        if step % config.sample_every == 0:
+        if is_main and step % config.sample_every == 0:
             write_samples(out_dir / SAMPLES, model, dataset.vocabulary, step, config.seed, device, sample_lengths)
         if step % config.checkpoint_every == 0 or step == config.train_steps:
             save(step)
@@ -230,18 +251,30 @@ def train(config):
     return row
 
 
+def dry_run(config):
+    """Train 3 steps and sample into a temporary folder that is deleted afterwards."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config.out_dir, config.summary_path, config.resume = tmp, None, False
+        config.train_steps = config.print_every = config.sample_every = min(config.train_steps, 3)
+        train(config)
+        samples = Path(tmp, SAMPLES)
+        if samples.exists():  # written by rank 0 only
+            print(samples.read_text(encoding="utf-8"))
+    print("Dry run done; nothing was kept.")
+
+
 def main(argv=None):
     config = build_parser().parse_args(argv)
     check_config(config)
-    if config.dry_run:
-        with tempfile.TemporaryDirectory() as tmp:
-            config.out_dir, config.summary_path, config.resume = tmp, None, False
-            config.train_steps = config.print_every = config.sample_every = min(config.train_steps, 3)
-            train(config)
-            print(Path(tmp, SAMPLES).read_text(encoding="utf-8"))
-        print("Dry run done; nothing was kept.")
+    try:
+        if config.dry_run:
+            dry_run(config)
+            return
+        row = train(config)
+    finally:
+        distributed.teardown()
+    if int(os.environ.get("RANK", "0")) > 0:
         return
-    row = train(config)
     if row is None:
         print(f"Nothing to do: the run in {config.out_dir} has already trained {config.train_steps} steps.")
     else:

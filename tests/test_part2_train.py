@@ -142,3 +142,33 @@ def test_start2_dry_run(book):
     result = run_cli("start2.py", "--txt_file", book, "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "=== step 3 ===" in result.stdout and "nothing was kept" in result.stdout
+
+
+def torchrun(*args):
+    return run_cli("-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "part2.train",
+                   *map(str, args))
+
+
+def test_two_processes_with_gloo_stay_in_sync_learn_and_resume_exactly(book, tmp_path):
+    options = ["--txt_file", book, *TINY, "--checkpoint_every", "20", "--dropout_keep_prob", "0.8",
+               "--device", "cpu"]
+    whole = torchrun(*options, "--out_dir", tmp_path / "whole", "--train_steps", "40")
+    assert whole.returncode == 0, whole.stderr
+    assert "step 40: parameters identical on all 2 processes" in whole.stdout
+    rows = [line.split(",") for line in (tmp_path / "whole" / "metrics.csv").read_text().splitlines()[1:]]
+    assert [int(r[0]) for r in rows] == list(range(5, 41, 5))  # one writer: each row once
+    assert float(rows[-1][1]) < float(rows[0][1]) - 0.2
+
+    first = torchrun(*options, "--out_dir", tmp_path / "cut", "--train_steps", "20")
+    resumed = torchrun(*options, "--out_dir", tmp_path / "cut", "--train_steps", "40", "--resume")
+    assert first.returncode == 0 and resumed.returncode == 0, resumed.stderr
+    a = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
+    b = load_checkpoint(tmp_path / "cut" / "checkpoint.pt")
+    assert len(a["rng"]) == 2 and b["step"] == 40
+    for name, tensor in a["model"].items():
+        assert torch.equal(tensor, b["model"][name]), name
+    assert (tmp_path / "cut" / "metrics.csv").read_text() == (tmp_path / "whole" / "metrics.csv").read_text()
+
+    single = run_cli("-m", "part2.train", *map(str, options), "--out_dir", tmp_path / "cut", "--train_steps",
+                     "60", "--resume")
+    assert_one_line_error(single, "written by a run on 2 process(es)")
