@@ -8,6 +8,7 @@ from pathlib import Path
 from common.cli import ArgumentParser, UserError, run_main
 from common.device import resolve_device
 from common.files import ensure_writable_dir
+from part1.launch import run_sweep_submitit
 from part1.plots import plot_accuracy_vs_length
 from part1.sweep import PRESETS, finished_runs, plan, run_key, run_sweep, summarize, write_summary_csv
 from part1.train import MODELS, check_config
@@ -26,6 +27,14 @@ def build_parser():
     p.add_argument("--out_dir", default="results/part1", help="folder of runs.jsonl, summary and figures "
                                                               "(default: results/part1)")
     p.add_argument("--replot", action="store_true", help="redraw summary and figure from runs.jsonl, train nothing")
+    p.add_argument("--launcher", default="local", choices=["local", "slurm"],
+                   help="local: train here, one run after another (default); slurm: one SLURM job per run, "
+                        "submitted as a job array through submitit")
+    p.add_argument("--slurm_partition", help="SLURM partition (default: the cluster's default)")
+    p.add_argument("--slurm_time", type=int, default=60, help="time limit per job in minutes (default: 60)")
+    p.add_argument("--slurm_gpus", type=int, default=0, help="GPUs per job (default: 0)")
+    p.add_argument("--slurm_array_limit", type=int, default=16,
+                   help="at most this many jobs of the array at once (default: 16)")
     return p
 
 
@@ -33,6 +42,11 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.steps is not None and args.steps < 1:
         raise UserError(f"--steps must be at least 1, got {args.steps}")
+    for name in ("slurm_time", "slurm_array_limit"):
+        if getattr(args, name) < 1:
+            raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    if args.slurm_gpus < 0:
+        raise UserError(f"--slurm_gpus must be 0 or more, got {args.slurm_gpus}")
     configs = plan(args.preset, args.models, args.lengths, args.seeds, args.steps, args.device)
     for config in configs:
         check_config(config)
@@ -46,6 +60,9 @@ def main(argv=None):
             raise UserError(f"no finished run of this sweep in '{runs_path}'; run it without --replot first")
         if len(records) < len(configs):
             print(f"{len(configs) - len(records)} of {len(configs)} runs are not finished; plotting the others")
+    elif args.launcher == "slurm":  # the jobs resolve --device on their own nodes
+        records = run_sweep_submitit(configs, runs_path, "slurm", args.slurm_partition, args.slurm_time,
+                                     args.slurm_gpus, args.slurm_array_limit)
     else:
         resolve_device(args.device)
         records = run_sweep(configs, runs_path)

@@ -1,0 +1,65 @@
+"""start1's submitit launcher: through the local executor here, and through SLURM where one runs."""
+import json
+import shutil
+
+import pytest
+
+from common.cli import UserError
+from part1.launch import record_path, run_sweep_submitit
+from part1.sweep import plan
+
+pytest.importorskip("submitit")
+
+
+def tiny_plan(**overrides):
+    return plan("quick", models=["RNN"], lengths=[3], seeds=[1, 2], steps=20, **overrides)
+
+
+def job_folders(runs_path):
+    return {p.name for p in (runs_path.parent / "jobs").iterdir() if p.name not in ("records", "%j")}
+
+
+def test_local_executor_runs_each_config_as_a_job_and_one_writer_appends(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    records = run_sweep_submitit(tiny_plan(device="cpu"), runs, cluster="local", poll_seconds=0.5)
+    lines = [json.loads(line) for line in runs.read_text().splitlines()]
+    assert sorted(r["seed"] for r in lines) == [1, 2] and len(records) == 2
+    assert [r["seed"] for r in records] == [1, 2]  # in the order of the plan
+    submitted = job_folders(runs)
+    assert len(submitted) == 2
+    again = run_sweep_submitit(tiny_plan(device="cpu"), runs, cluster="local", poll_seconds=0.5)
+    assert again == records and job_folders(runs) == submitted  # nothing submitted twice
+    assert len(runs.read_text().splitlines()) == 2
+
+
+def test_failed_runs_are_reported_and_resubmitted_finished_ones_are_not(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    configs = tiny_plan(device="cpu")
+    configs[1].device = "cuda:99"  # fails inside its job, whatever the machine
+    with pytest.raises(UserError, match="1 of 2 runs failed"):
+        run_sweep_submitit(configs, runs, cluster="local", poll_seconds=0.5)
+    assert [json.loads(line)["seed"] for line in runs.read_text().splitlines()] == [1]
+    before = job_folders(runs)
+    with pytest.raises(UserError, match="1 of 1 runs failed"):
+        run_sweep_submitit(configs, runs, cluster="local", poll_seconds=0.5)
+    assert len(job_folders(runs) - before) == 1  # only the failed run went out again
+
+
+def test_records_of_jobs_whose_launcher_died_are_adopted(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    configs = tiny_plan(device="cpu")
+    orphan = {"model_type": "RNN", "input_length": 3, "seed": 1, "config": vars(configs[0]), "test_accuracy": 0.5}
+    path = record_path(tmp_path / "jobs", configs[0])
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(orphan))
+    records = run_sweep_submitit(configs, runs, cluster="local", poll_seconds=0.5)
+    assert records[0] == orphan and len(job_folders(runs)) == 1
+
+
+@pytest.mark.skipif(shutil.which("sbatch") is None,
+                    reason="no SLURM here (sbatch not found); the local-executor tests run the same code path")
+def test_tiny_sweep_on_slurm(tmp_path):
+    runs = tmp_path / "runs.jsonl"
+    records = run_sweep_submitit(tiny_plan(device="cpu"), runs, cluster="slurm", timeout_min=5, poll_seconds=2)
+    assert sorted(r["seed"] for r in records) == [1, 2]
+    assert len(runs.read_text().splitlines()) == 2
