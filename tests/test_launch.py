@@ -1,6 +1,7 @@
 """start1's submitit launcher: through the local executor here, and through SLURM where one runs."""
 import json
 import shutil
+import subprocess
 
 import pytest
 
@@ -56,8 +57,19 @@ def test_records_of_jobs_whose_launcher_died_are_adopted(tmp_path):
     assert records[0] == orphan and len(job_folders(runs)) == 1
 
 
-@pytest.mark.skipif(shutil.which("sbatch") is None,
-                    reason="no SLURM here (sbatch not found); the local-executor tests run the same code path")
+def slurm_node_idle():
+    """Whether a SLURM cluster answers here with an idle node (.ci/slurm-up starts one)."""
+    if shutil.which("sinfo") is None:
+        return False
+    try:
+        states = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True, timeout=10).stdout
+    except subprocess.TimeoutExpired:
+        return False
+    return "idle" in states
+
+
+@pytest.mark.skipif(not slurm_node_idle(), reason="no SLURM cluster with an idle node here (.ci/slurm-up starts "
+                                                  "one); the local-executor tests run the same code path")
 def test_tiny_sweep_on_slurm(tmp_path):
     runs = tmp_path / "runs.jsonl"
     records = run_sweep_submitit(tiny_plan(device="cpu"), runs, cluster="slurm", timeout_min=5, poll_seconds=2)
