@@ -3,6 +3,7 @@
 python start1.py                 # quick preset: minutes on a CPU
 python start1.py --preset paper  # the report's experiment
 """
+import os
 from pathlib import Path
 
 from common.cli import ArgumentParser, UserError, run_main
@@ -26,6 +27,10 @@ def build_parser():
     p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
     p.add_argument("--out_dir", default="results/part1", help="folder of runs.jsonl, summary and figures "
                                                               "(default: results/part1)")
+    p.add_argument("--jobs", type=int, help="runs trained at once, in worker processes (default: CPU cores / "
+                                             "--threads_per_run on a CPU, 1 on CUDA)")
+    p.add_argument("--threads_per_run", type=int, default=1,
+                   help="CPU threads of each run; results depend on it, not on --jobs (default: 1)")
     p.add_argument("--replot", action="store_true", help="redraw summary and figure from runs.jsonl, train nothing")
     p.add_argument("--launcher", default="local", choices=["local", "slurm"],
                    help="local: train here, one run after another (default); slurm: one SLURM job per run, "
@@ -47,7 +52,10 @@ def main(argv=None):
             raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")
     if args.slurm_gpus < 0:
         raise UserError(f"--slurm_gpus must be 0 or more, got {args.slurm_gpus}")
-    configs = plan(args.preset, args.models, args.lengths, args.seeds, args.steps, args.device)
+    for name in ("jobs", "threads_per_run"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")
+    configs = plan(args.preset, args.models, args.lengths, args.seeds, args.steps, args.device, args.threads_per_run)
     for config in configs:
         check_config(config)
     out_dir = ensure_writable_dir(args.out_dir)
@@ -64,8 +72,10 @@ def main(argv=None):
         records = run_sweep_submitit(configs, runs_path, "slurm", args.slurm_partition, args.slurm_time,
                                      args.slurm_gpus, args.slurm_array_limit)
     else:
-        resolve_device(args.device)
-        records = run_sweep(configs, runs_path)
+        device = resolve_device(args.device)
+        cores = len(os.sched_getaffinity(0))
+        jobs = args.jobs or (1 if device.type == "cuda" else max(1, cores // args.threads_per_run))
+        records = run_sweep(configs, runs_path, jobs)
 
     rows = summarize(records)
     summary_path = out_dir / f"{args.preset}_summary.csv"

@@ -1,4 +1,6 @@
-"""Resolve the --device option."""
+"""The --device option, and CPU threads."""
+from contextlib import contextmanager
+
 import torch
 
 from common.cli import UserError
@@ -22,3 +24,18 @@ def resolve_device(name):
     elif device.type != "cpu":
         raise UserError(f"device type '{device.type}' is not supported; use auto, cpu, cuda or cuda:N")
     return device
+
+
+@contextmanager
+def torch_threads(n):
+    """Run the block with n CPU threads for PyTorch's operations (0: leave the setting), then restore it.
+
+    The thread count can change the last bits of matmul results, so runs that must match use the same n.
+    """
+    before = torch.get_num_threads()
+    if n > 0:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

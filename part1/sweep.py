@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import math
+import multiprocessing
 from dataclasses import dataclass
 
 from tqdm import tqdm
@@ -46,8 +47,11 @@ PRESETS = {
 }
 
 
-def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device="auto"):
-    """The training configs of a sweep: the preset's grid, with any of models, lengths, seeds, steps overridden."""
+def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device="auto", threads_per_run=1):
+    """The training configs of a sweep: the preset's grid, with any of models, lengths, seeds, steps overridden.
+
+    Every run uses threads_per_run CPU threads, so its result does not depend on how many run at once.
+    """
     preset = PRESETS[preset_name]
     configs = []
     for model_type in models or preset.models:
@@ -57,7 +61,8 @@ def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device=
                     model_type=model_type, input_length=length, seed=seed, input_dim=10, num_hidden=128,
                     batch_size=128, optimizer="rmsprop", learning_rate=preset.learning_rate(length),
                     train_steps=steps or preset.train_steps, min_steps=preset.min_steps_for(model_type, length),
-                    forget_bias=1.0, eval_size=8192, print_every=0, device=device))
+                    forget_bias=1.0, eval_size=8192, print_every=0, device=device,
+                    num_threads=threads_per_run))
     return configs
 
 
@@ -72,19 +77,38 @@ def finished_runs(runs_path):
             if isinstance(record.get("config"), dict)}
 
 
-def run_sweep(configs, runs_path):
-    """Train every config not yet in runs.jsonl, appending each record as it finishes; return all records."""
+def run_sweep(configs, runs_path, jobs=1):
+    """Train every config not yet in runs.jsonl, `jobs` at a time in worker processes, appending each record
+    as it finishes (this process is the only writer); return all records in the order of `configs`."""
     done = finished_runs(runs_path)
     todo = [c for c in configs if run_key(vars(c)) not in done]
     if len(todo) < len(configs):
         tqdm.write(f"{len(configs) - len(todo)} of {len(configs)} runs already in {runs_path}; skipping them")
-    for config in tqdm(todo, desc="sweep", unit="run", dynamic_ncols=True):
-        record = train(config)
+    bar = tqdm(total=len(todo), desc="sweep", unit="run", dynamic_ncols=True)
+    for record in finished_records(todo, jobs):
         append_jsonl(runs_path, record)
-        done[run_key(vars(config))] = record
-        tqdm.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
-                   f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
+        done[run_key(record["config"])] = record
+        bar.update()
+        bar.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
+                  f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
+    bar.close()
     return [done[run_key(vars(c))] for c in configs]
+
+
+def finished_records(configs, jobs):
+    """Records of training every config, as they finish: here one by one, or in `jobs` worker processes."""
+    if jobs == 1 or len(configs) <= 1:
+        for config in configs:
+            yield train(config)
+        return
+    # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        yield from pool.imap_unordered(train_quietly, configs)
+
+
+def train_quietly(config):
+    """train() without its progress bar, for worker processes."""
+    return train(config, progress=False)
 
 
 def summarize(records):

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from common.cli import ArgumentParser, UserError, progress_line, run_main
-from common.device import resolve_device
+from common.device import resolve_device, torch_threads
 from common.files import append_jsonl, ensure_writable_dir
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
@@ -46,6 +46,8 @@ def build_parser():
                    help="stop when |loss - mean of the previous 100 losses| < conv_eps, checked every 100 steps "
                         "from min_steps on (default: 5e-4)")
     p.add_argument("--eval_size", type=int, default=8192, help="held-out test palindromes (default: 8192)")
+    p.add_argument("--num_threads", type=int, default=0,
+                   help="CPU threads for this run, 0: PyTorch's default (default: 0)")
     p.add_argument("--print_every", type=int, default=10, help="print a progress line every N steps, 0: never (default: 10)")
     p.add_argument("--out_dir", default="results/part1/train", help="folder of runs.jsonl (default: results/part1/train)")
     p.add_argument("--dry-run", dest="dry_run", action="store_true",
@@ -73,6 +75,8 @@ def check_config(config):
         raise UserError(f"input_dim must be 1 (raw digits) or 10 (one-hot digits), got {config.input_dim}")
     if config.num_classes < 10:
         raise UserError(f"num_classes must be at least 10 (one per digit), got {config.num_classes}")
+    if config.num_threads < 0:
+        raise UserError(f"num_threads must be 0 or more, got {config.num_threads}")
     for name in ("num_hidden", "batch_size", "train_steps", "eval_size"):
         if getattr(config, name) < 1:
             raise UserError(f"{name} must be at least 1, got {getattr(config, name)}")
@@ -119,14 +123,20 @@ def evaluate(model, inputs, targets, chunk=1024):
     return loss_sum / len(targets), correct / len(targets)
 
 
-def train(config, return_model=False):
+def train(config, return_model=False, progress=True):
     """Train one model; return its result record (a dict) with the held-out test accuracy and the config.
 
-    With return_model, return (record, trained model).
+    With return_model, return (record, trained model); progress=False hides the progress bar.
     """
     if isinstance(config, dict):
         config = default_config(**config)
     check_config(config)
+    with torch_threads(config.num_threads):
+        return run(config, return_model, progress)
+
+
+def run(config, return_model, progress):
+    """train()'s work, on a checked config."""
     device = resolve_device(config.device)
     started = time.perf_counter()
     torch.manual_seed(config.seed)
@@ -138,7 +148,7 @@ def train(config, return_model=False):
     losses = torch.zeros(config.train_steps, device=device)  # kept on the device: no sync per step
     converged = False
     bar = tqdm(range(1, config.train_steps + 1), desc=f"{config.model_type} T={config.input_length}",
-               leave=False, dynamic_ncols=True)
+               leave=False, dynamic_ncols=True, disable=not progress)
     for step in bar:
         step_start = time.perf_counter()
         inputs, targets = train_data.batch(config.batch_size, device)

@@ -77,7 +77,7 @@ def test_interrupted_sweep_resumes_without_rerunning_finished_runs(tmp_path, mon
     trained = []
     real_train = sweep.train
     monkeypatch.setattr(sweep, "train", lambda config: trained.append(config.seed) or real_train(config))
-    start1.main(args)
+    start1.main([*args, "--jobs", "1"])  # in this process, where the counting train() is
     lines = runs.read_text().splitlines()
     assert lines[:len(finished)] == finished  # nothing finished is lost or rewritten
     assert len(lines) == 3 and len(trained) == 3 - len(finished)
@@ -95,7 +95,7 @@ def test_replot_redraws_without_training(tmp_path, monkeypatch):
     monkeypatch.setattr(sweep, "train", no_training)
     start1.main([*TINY, "--out_dir", str(tmp_path), "--replot"])
     assert (tmp_path / "quick_accuracy.png").exists() and (tmp_path / "quick_summary.csv").exists()
-    start1.main([*TINY, "--out_dir", str(tmp_path)])  # a finished sweep trains nothing either
+    start1.main([*TINY, "--out_dir", str(tmp_path), "--jobs", "1"])  # a finished sweep trains nothing either
 
 
 def test_replot_without_results_gives_one_line(tmp_path):
@@ -135,3 +135,19 @@ def test_corrupt_results_line_gives_one_line_and_keeps_the_file(tmp_path):
     result = run_cli("start1.py", *TINY, "--out_dir", tmp_path)
     assert_one_line_error(result, "line 2 of", "runs.jsonl")
     assert runs.read_text() == damaged
+
+
+def test_parallel_jobs_give_the_same_results_as_one_at_a_time(tmp_path):
+    grid = ["--models", "RNN", "LSTM", "--lengths", "3", "6", "--seeds", "1", "--steps", "60"]
+    for jobs in ("1", "2"):
+        result = run_cli("start1.py", *grid, "--jobs", jobs, "--out_dir", tmp_path / jobs)
+        assert result.returncode == 0, result.stderr
+    records = {}
+    for jobs in ("1", "2"):
+        for line in (tmp_path / jobs / "runs.jsonl").read_text().splitlines():
+            r = json.loads(line)
+            records.setdefault((r["model_type"], r["input_length"]), []).append(
+                (r["steps"], r["train_loss"], r["test_loss"], r["test_accuracy"], r["config"]["num_threads"]))
+    assert len(records) == 4
+    for one, two in records.values():
+        assert one == two
