@@ -33,8 +33,8 @@ def build_parser():
                    help="CPU threads of each run; results depend on it, not on --jobs (default: 1)")
     p.add_argument("--replot", action="store_true", help="redraw summary and figure from runs.jsonl, train nothing")
     p.add_argument("--launcher", default="local", choices=["local", "slurm"],
-                   help="local: train here, one run after another (default); slurm: one SLURM job per run, "
-                        "submitted as a job array through submitit")
+                   help="local: train on this machine, --jobs at a time (default); slurm: one SLURM job per "
+                        "run, submitted as a job array through submitit")
     p.add_argument("--slurm_partition", help="SLURM partition (default: the cluster's default)")
     p.add_argument("--slurm_time", type=int, default=60, help="time limit per job in minutes (default: 60)")
     p.add_argument("--slurm_gpus", type=int, default=0, help="GPUs per job (default: 0)")
@@ -43,19 +43,20 @@ def build_parser():
     return p
 
 
+def check_args(args):
+    """Counts the parser cannot check: each at least its minimum (None: not given, the default applies)."""
+    minimum = {"steps": 1, "jobs": 1, "threads_per_run": 1, "slurm_time": 1, "slurm_gpus": 0, "slurm_array_limit": 1}
+    for name, lowest in minimum.items():
+        value = getattr(args, name)
+        if value is not None and value < lowest:
+            raise UserError(f"--{name} must be at least {lowest}, got {value}")
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    if args.steps is not None and args.steps < 1:
-        raise UserError(f"--steps must be at least 1, got {args.steps}")
-    for name in ("slurm_time", "slurm_array_limit"):
-        if getattr(args, name) < 1:
-            raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")
-    if args.slurm_gpus < 0:
-        raise UserError(f"--slurm_gpus must be 0 or more, got {args.slurm_gpus}")
-    for name in ("jobs", "threads_per_run"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")
-    configs = plan(args.preset, args.models, args.lengths, args.seeds, args.steps, args.device, args.threads_per_run)
+    check_args(args)
+    configs = plan(args.preset, args.models, args.lengths, args.seeds, args.steps, args.device,
+                   args.threads_per_run)
     for config in configs:
         check_config(config)
     out_dir = ensure_writable_dir(args.out_dir)
