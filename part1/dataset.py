@@ -47,7 +47,8 @@ class PalindromeDataset(data.Dataset):
         return np.concatenate((left, right))
 
     def batch(self, batch_size, device="cpu"):
-        """(inputs, targets): inputs (B, seq_length-1) float digits or (B, seq_length-1, 10) one-hot; targets (B,) long."""
+        """(inputs, targets): inputs (B, seq_length-1) float digits, or (B, seq_length-1, 10) one-hot;
+        targets (B,) long."""
         generator = self._generators.get(device)
         left = torch.randint(0, 10, (batch_size, math.ceil(self.seq_length / 2)),
                              generator=generator, device=generator.device)

@@ -39,7 +39,8 @@ def build_parser():
     p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
     p.add_argument("--seed", type=int, default=42, help="seed of initialisation, training and test data (default: 42)")
     p.add_argument("--optimizer", default="rmsprop", choices=["rmsprop", "adam"], help="optimizer (default: rmsprop)")
-    p.add_argument("--forget_bias", type=float, default=1.0, help="LSTM forget-gate bias at initialisation (default: 1.0)")
+    p.add_argument("--forget_bias", type=float, default=1.0,
+                   help="LSTM forget-gate bias at initialisation (default: 1.0)")
     p.add_argument("--min_steps", type=int, default=None,
                    help="steps before the convergence rule may stop training (default: never stop early)")
     p.add_argument("--conv_eps", type=float, default=5e-4,
@@ -48,8 +49,10 @@ def build_parser():
     p.add_argument("--eval_size", type=int, default=8192, help="held-out test palindromes (default: 8192)")
     p.add_argument("--num_threads", type=int, default=0,
                    help="CPU threads for this run, 0: PyTorch's default (default: 0)")
-    p.add_argument("--print_every", type=int, default=10, help="print a progress line every N steps, 0: never (default: 10)")
-    p.add_argument("--out_dir", default="results/part1/train", help="folder of runs.jsonl (default: results/part1/train)")
+    p.add_argument("--print_every", type=int, default=10,
+                   help="print a progress line every N steps, 0: never (default: 10)")
+    p.add_argument("--out_dir", default="results/part1/train",
+                   help="folder of runs.jsonl (default: results/part1/train)")
     p.add_argument("--dry-run", dest="dry_run", action="store_true",
                    help="train 3 steps, evaluate on 256 palindromes, write nothing")
     return p

@@ -55,14 +55,16 @@ def build_parser():
     p.add_argument("--max_norm", type=float, default=5.0, help="gradient norm clipping threshold (default: 5.0)")
     p.add_argument("--summary_path", default=None,
                    help="folder of metrics.csv and training.png (default: --out_dir)")
-    p.add_argument("--print_every", type=int, default=5, help="progress line and metrics row every N steps (default: 5)")
+    p.add_argument("--print_every", type=int, default=5,
+                   help="progress line and metrics row every N steps (default: 5)")
     p.add_argument("--sample_every", type=int, default=100,
                    help="append samples to samples_over_training.txt every N steps (default: 100)")
     p.add_argument("--eval_every", type=int, default=1000,
                    help="validation loss and accuracy every N steps, 0: never (default: 1000)")
     p.add_argument("--checkpoint_every", type=int, default=1000, help="checkpoint every N steps (default: 1000)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
-    p.add_argument("--seed", type=int, default=42, help="seed of initialisation, batches, dropout and samples (default: 42)")
+    p.add_argument("--seed", type=int, default=42,
+                   help="seed of initialisation, batches, dropout and samples (default: 42)")
     p.add_argument("--out_dir", default="results/part2", help="folder of checkpoint, samples and metrics "
                                                                "(default: results/part2)")
     p.add_argument("--resume", action="store_true", help="continue the run whose checkpoint.pt is in --out_dir")
