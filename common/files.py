@@ -2,6 +2,7 @@
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from common.cli import UserError
@@ -20,19 +21,29 @@ def ensure_writable_dir(path):
     return path
 
 
-def atomic_write_text(path, text):
-    """Write `text` to `path` so that readers see either the old or the new file, never a part."""
+@contextmanager
+def replaced_atomically(path):
+    """Yield a temporary path beside `path` to write; on success it replaces `path`, on failure it is removed.
+
+    Readers see either the old or the new file, never a part of one.
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        yield tmp
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def atomic_write_text(path, text):
+    """Write `text` to `path` atomically."""
+    with replaced_atomically(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def read_jsonl(path):

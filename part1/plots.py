@@ -1,12 +1,5 @@
-"""Figures of the part 1 sweep."""
-import os
-import tempfile
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+"""Figures of part 1: accuracy against input length, and gradient norms over time."""
+from common.figures import plt, save_figure
 
 
 def plot_accuracy_vs_length(rows, path, title):
@@ -63,18 +56,3 @@ def plot_gradient_norms(rows, path, title):
     fig.suptitle(title)
     fig.tight_layout()
     save_figure(fig, path)
-
-
-def save_figure(fig, path):
-    """Save as PNG through a temporary file, so an interrupted save never leaves half an image."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=120)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    finally:
-        plt.close(fig)

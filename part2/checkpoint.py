@@ -1,11 +1,10 @@
 """Checkpoints of a text-generator run, written atomically and read with weights_only=True."""
-import os
-import tempfile
 from pathlib import Path
 
 import torch
 
 from common.cli import UserError
+from common.files import replaced_atomically
 
 KEYS = {"model", "optimizer", "scheduler", "step", "vocabulary", "config", "rng"}
 
@@ -13,15 +12,8 @@ KEYS = {"model", "optimizer", "scheduler", "step", "vocabulary", "config", "rng"
 def save_checkpoint(path, **state):
     """torch.save `state` (exactly KEYS) through a temporary file and a rename."""
     assert set(state) == KEYS, set(state) ^ KEYS
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with replaced_atomically(path) as tmp:
         torch.save(state, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def load_checkpoint(path, device="cpu"):

@@ -1,7 +1,7 @@
 """The training figure of part 2: accuracy and loss over steps (the report's Figure 4)."""
 import csv
 
-from part1.plots import plt, save_figure
+from common.figures import plt, save_figure
 
 
 def plot_training(metrics_path, png_path):

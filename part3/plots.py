@@ -1,7 +1,7 @@
 """The karate-club figure: the GCN's hidden embedding of every member, in 2-D, at several epochs."""
 import torch
 
-from part1.plots import plt, save_figure
+from common.figures import plt, save_figure
 
 
 def project_2d(H):
