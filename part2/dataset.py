@@ -19,7 +19,7 @@ def read_text(filename):
 
 
 class TextDataset(data.Dataset):
-    """The course's character dataset, with a sorted vocabulary, a held-out tail and vectorised batches.
+    """The course's character dataset, with a sorted vocabulary, a held-out slice and vectorised batches.
 
     The text is encoded once into a tensor. A `val_fraction` slice from the middle of it is held out for
     validation (none when that slice is shorter than a window). `batch()` draws random training windows from a
@@ -48,6 +48,7 @@ class TextDataset(data.Dataset):
         self._starts = self._first_starts + max(len(text) - self._second_offset - seq_length, 0)
         self.seed = seed
         self._generators = DeviceGenerators(seed)
+        self._data_on = {}  # the encoded book on each device batches were drawn on, copied there once
 
     def __getitem__(self, idx):
         generator = torch.Generator()
@@ -67,7 +68,10 @@ class TextDataset(data.Dataset):
         generator = self.generator(device)
         offsets = self._offsets(torch.randint(0, self._starts, (batch_size, 1), generator=generator,
                                               device=generator.device))
-        windows = self._data.to(offsets.device)[offsets + torch.arange(self._seq_length + 1, device=offsets.device)]
+        if offsets.device not in self._data_on:
+            self._data_on[offsets.device] = self._data.to(offsets.device)
+        data = self._data_on[offsets.device]
+        windows = data[offsets + torch.arange(self._seq_length + 1, device=offsets.device)]  # (B, L + 1)
         return windows[:, :-1], windows[:, 1:]
 
     def _offsets(self, r):
