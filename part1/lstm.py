@@ -2,7 +2,8 @@
 import torch
 from torch import nn
 
-from part1.recurrent import project_inputs, time_major, uniform_parameter, zeros_parameter
+from part1.bptt import LSTMSequence, WorkspacePool, stack_weights
+from part1.recurrent import check_impl, project_inputs, time_major, uniform_parameter, use_fast_path, zeros_parameter
 
 
 def lstm_cell(z, c):
@@ -20,10 +21,13 @@ class LSTM(nn.Module):
 
     g = tanh(W_gx x + W_gh h + b_g), i = sigmoid(W_ix x + W_ih h + b_i), f = sigmoid(W_fx x + W_fh h + b_f),
     o = sigmoid(W_ox x + W_oh h + b_o), c = g * i + c * f, h = tanh(c) * o.
+    impl="fast" trains through part1.bptt's hand-written backward; impl="reference" is the plain autograd loop.
     """
 
-    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", forget_bias=1.0):
+    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", forget_bias=1.0, impl="fast"):
         super().__init__()
+        self.impl = check_impl(impl)
+        self._workspaces = WorkspacePool()
         self.seq_length = seq_length  # the course's interface; forward accepts any length
         self.input_dim = input_dim
         self.num_hidden = num_hidden
@@ -46,8 +50,12 @@ class LSTM(nn.Module):
         n = self.num_hidden
         # Stack the four gates once per call: one matmul for all inputs, then one per step.
         W_x = torch.cat([self.W_gx, self.W_ix, self.W_fx, self.W_ox])  # (4n, d)
-        W_h_t = torch.cat([self.W_gh, self.W_ih, self.W_fh, self.W_oh]).t()  # (n, 4n)
+        W_h = torch.cat([self.W_gh, self.W_ih, self.W_fh, self.W_oh])  # (4n, n)
         b = torch.cat([self.b_g, self.b_i, self.b_f, self.b_o])  # (4n,)
+        if use_fast_path(self.impl, keep_hidden):
+            h = LSTMSequence.apply(x, stack_weights(W_h, W_x, b), self._workspaces)
+            return torch.addmm(self.b_p, h, self.W_ph.t())
+        W_h_t = W_h.t()  # (n, 4n)
         x_proj = project_inputs(x, W_x, b)  # (T, B, 4n)
         h = x.new_zeros(B, n)
         c = x.new_zeros(B, n)
@@ -62,4 +70,4 @@ class LSTM(nn.Module):
 
     def extra_repr(self):
         return (f"input_dim={self.input_dim}, num_hidden={self.num_hidden}, "
-                f"num_classes={self.num_classes}, forget_bias={self.forget_bias}")
+                f"num_classes={self.num_classes}, forget_bias={self.forget_bias}, impl={self.impl}")

@@ -4,6 +4,20 @@ import math
 import torch
 from torch import nn
 
+IMPLEMENTATIONS = ("fast", "reference")
+
+
+def check_impl(impl):
+    if impl not in IMPLEMENTATIONS:
+        raise ValueError(f"impl must be 'fast' or 'reference', got {impl!r}")
+    return impl
+
+
+def use_fast_path(impl, keep_hidden):
+    """The fast path trains; the reference loop serves keep_hidden (every h_t's gradient) and no-grad evaluation,
+    where the fast path's stored states would only cost memory."""
+    return impl == "fast" and not keep_hidden and torch.is_grad_enabled()
+
 
 def uniform_parameter(*shape, fan_in, device):
     """A weight drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's own initialisation for RNN layers."""

@@ -2,14 +2,20 @@
 import torch
 from torch import nn
 
-from part1.recurrent import project_inputs, time_major, uniform_parameter, zeros_parameter
+from part1.bptt import RNNSequence, WorkspacePool, stack_weights
+from part1.recurrent import check_impl, project_inputs, time_major, uniform_parameter, use_fast_path, zeros_parameter
 
 
 class VanillaRNN(nn.Module):
-    """One-layer tanh RNN that classifies a sequence from its last hidden state."""
+    """One-layer tanh RNN that classifies a sequence from its last hidden state.
 
-    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu"):
+    impl="fast" trains through part1.bptt's hand-written backward; impl="reference" is the plain autograd loop.
+    """
+
+    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", impl="fast"):
         super().__init__()
+        self.impl = check_impl(impl)
+        self._workspaces = WorkspacePool()
         self.seq_length = seq_length  # the course's interface; forward accepts any length
         self.input_dim = input_dim
         self.num_hidden = num_hidden
@@ -24,6 +30,9 @@ class VanillaRNN(nn.Module):
     def forward(self, x, keep_hidden=False):
         """Logits (B, num_classes) of the last step; with keep_hidden also [h_1, ..., h_T], each retaining its grad."""
         x = time_major(x, self.input_dim)  # (T, B, d)
+        if use_fast_path(self.impl, keep_hidden):
+            h = RNNSequence.apply(x, stack_weights(self.W_hh, self.W_hx, self.b_h), self._workspaces)
+            return torch.addmm(self.b_p, h, self.W_ph.t())
         B = x.size(1)
         x_proj = project_inputs(x, self.W_hx, self.b_h)  # (T, B, n)
         W_hh_t = self.W_hh.t()
@@ -38,4 +47,5 @@ class VanillaRNN(nn.Module):
         return (logits, hidden) if keep_hidden else logits
 
     def extra_repr(self):
-        return f"input_dim={self.input_dim}, num_hidden={self.num_hidden}, num_classes={self.num_classes}"
+        return (f"input_dim={self.input_dim}, num_hidden={self.num_hidden}, num_classes={self.num_classes}, "
+                f"impl={self.impl}")

@@ -1,8 +1,12 @@
-"""The from-scratch VanillaRNN and LSTM against PyTorch's nn.RNN / nn.LSTM, gradcheck and the report's formulas."""
+"""The from-scratch VanillaRNN and LSTM against PyTorch's nn.RNN / nn.LSTM, gradcheck and the report's formulas.
+
+Every check of the maths runs on both implementations: the fast path (part1.bptt) and the reference loop.
+"""
 import pytest
 import torch
 from torch import nn
 
+from part1 import bptt
 from part1.lstm import LSTM
 from part1.vanilla_rnn import VanillaRNN
 
@@ -46,15 +50,19 @@ def randomise_biases(model):
                 p.uniform_(-0.5, 0.5)
 
 
-@pytest.mark.parametrize("kind", ["RNN", "LSTM"])
-def test_matches_pytorch_layer_logits_and_gradients(kind):
+IMPLS = ["fast", "reference"]
+
+
+def check_against_pytorch(kind, impl, device="cpu", batch=B, steps=T):
+    """Logits and every gradient of the model equal those of nn.RNN / nn.LSTM and nn.Linear with its weights."""
     torch.manual_seed(0)
-    model = VanillaRNN(T, D, N, C) if kind == "RNN" else LSTM(T, D, N, C)
+    model = VanillaRNN(steps, D, N, C, impl=impl) if kind == "RNN" else LSTM(steps, D, N, C, impl=impl)
     randomise_biases(model)
     reference = reference_rnn(model) if kind == "RNN" else reference_lstm(model)
     linear = head(model)
-    x = torch.randn(B, T, D)
-    y = torch.randint(0, C, (B,))
+    model, reference, linear = model.to(device), reference.to(device), linear.to(device)
+    x = torch.randn(batch, steps, D, device=device)
+    y = torch.randint(0, C, (batch,), device=device)
 
     logits = model(x)
     output, _ = reference(x)
@@ -79,10 +87,17 @@ def test_matches_pytorch_layer_logits_and_gradients(kind):
         assert (grad - ref_grad).abs().max() < 1e-5
 
 
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("kind", ["RNN", "LSTM"])
+def test_matches_pytorch_layer_logits_and_gradients(kind, impl):
+    check_against_pytorch(kind, impl)
+
+
+@pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
-def test_gradcheck_float64(cls):
+def test_gradcheck_float64(cls, impl):
     torch.manual_seed(0)
-    model = cls(4, 3, 5, 4).double()
+    model = cls(4, 3, 5, 4, impl=impl).double()
     randomise_biases(model)
     x = torch.randn(2, 4, 3, dtype=torch.float64, requires_grad=True)
     names = [name for name, _ in model.named_parameters()]
@@ -93,10 +108,11 @@ def test_gradcheck_float64(cls):
     assert torch.autograd.gradcheck(logits, (x, *model.parameters()))
 
 
+@pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
-def test_every_parameter_gets_a_nonzero_gradient(cls):
+def test_every_parameter_gets_a_nonzero_gradient(cls, impl):
     torch.manual_seed(0)
-    model = cls(T, D, N, C)
+    model = cls(T, D, N, C, impl=impl)
     x = torch.nn.functional.one_hot(torch.randint(0, 10, (B, T)), D).float()
     nn.functional.cross_entropy(model(x), torch.randint(0, C, (B,))).backward()
     for name, p in model.named_parameters():
@@ -143,7 +159,7 @@ def test_keep_hidden_returns_every_state_with_its_gradient(cls):
     model = cls(T, D, N, C)
     x = torch.randn(B, T, D)
     logits, hidden = model(x, keep_hidden=True)
-    assert torch.equal(logits, model(x))
+    assert torch.allclose(logits, model(x), atol=1e-6)  # keep_hidden takes the reference loop
     assert len(hidden) == T and all(h.shape == (B, N) for h in hidden)
     logits.sum().backward()
     assert all(h.grad is not None for h in hidden)
@@ -155,3 +171,64 @@ def test_keep_hidden_returns_every_state_with_its_gradient(cls):
 def test_state_follows_input_dtype(cls):
     model = cls(4, 3, 5, 4).double()
     assert model(torch.randn(2, 4, 3, dtype=torch.float64)).dtype == torch.float64
+
+
+def grads_after_backward(model, x, y):
+    model.zero_grad()
+    nn.functional.cross_entropy(model(x), y).backward()
+    return {name: p.grad.clone() for name, p in model.named_parameters()}
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_fast_path_reuses_its_buffers_safely(cls):
+    """Step after step, and with two graphs alive at once, the fast path's gradients equal the reference's."""
+    torch.manual_seed(0)
+    fast = cls(T, D, N, C)
+    reference = cls(T, D, N, C, impl="reference")
+    reference.load_state_dict(fast.state_dict())
+    batches = [(torch.randn(B, T, D), torch.randint(0, C, (B,))) for _ in range(3)]
+    for x, y in batches:  # consecutive steps reuse one workspace
+        got, want = grads_after_backward(fast, x, y), grads_after_backward(reference, x, y)
+        for name in want:
+            assert torch.allclose(got[name], want[name], atol=1e-6), name
+    (x1, y1), (x2, y2) = batches[:2]
+    fast.zero_grad()
+    loss1 = nn.functional.cross_entropy(fast(x1), y1)
+    loss2 = nn.functional.cross_entropy(fast(x2), y2)  # a second live graph must not share the first's buffers
+    (loss1 + loss2).backward()
+    reference.zero_grad()
+    (nn.functional.cross_entropy(reference(x1), y1) + nn.functional.cross_entropy(reference(x2), y2)).backward()
+    for name, p in reference.named_parameters():
+        assert torch.allclose(getattr(fast, name).grad, p.grad, atol=1e-6), name
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_fast_path_with_the_weight_gradient_after_the_loop(cls, monkeypatch):
+    """The CUDA arrangement (every dz_t kept, one batched matmul at the end), checked on the CPU."""
+    monkeypatch.setattr(bptt, "defers_weight_gradient", lambda x: True)
+    torch.manual_seed(0)
+    fast = cls(T, D, N, C)
+    reference = cls(T, D, N, C, impl="reference")
+    reference.load_state_dict(fast.state_dict())
+    x, y = torch.randn(B, T, D), torch.randint(0, C, (B,))
+    got, want = grads_after_backward(fast, x, y), grads_after_backward(reference, x, y)
+    for name in want:
+        assert torch.allclose(got[name], want[name], atol=1e-6), name
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_fast_path_backward_twice_with_retain_graph(cls):
+    torch.manual_seed(0)
+    model = cls(T, D, N, C)
+    loss = model(torch.randn(B, T, D)).square().sum()
+    first = torch.autograd.grad(loss, list(model.parameters()), retain_graph=True)
+    second = torch.autograd.grad(loss, list(model.parameters()), retain_graph=True)
+    assert all(torch.equal(a, b) for a, b in zip(first, second))
+    model(torch.randn(B, T, D)).sum().backward()  # reuses the buffers the retained graph points into
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        torch.autograd.grad(loss, list(model.parameters()))
+
+
+def test_unknown_impl_is_refused():
+    with pytest.raises(ValueError, match="impl must be 'fast' or 'reference'"):
+        LSTM(5, 1, 8, 10, impl="cudnn")
