@@ -11,6 +11,7 @@ from common.device import resolve_device
 from common.files import ensure_writable_dir
 from part1.launch import run_sweep_submitit
 from part1.plots import plot_accuracy_vs_length
+from part1.recurrent import IMPLEMENTATIONS
 from part1.sweep import PRESETS, finished_runs, plan, run_key, run_sweep, summarize, write_summary_csv
 from part1.train import MODELS, check_config
 
@@ -25,6 +26,8 @@ def build_parser():
     p.add_argument("--seeds", nargs="+", type=int, help="seeds, one run each")
     p.add_argument("--steps", type=int, help="maximum training steps per run")
     p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    p.add_argument("--impl", default="fast", choices=list(IMPLEMENTATIONS),
+                   help="fast: hand-written backward through time; reference: the plain autograd loop (default: fast)")
     p.add_argument("--out_dir", default="results/part1", help="folder of runs.jsonl, summary and figures "
                                                               "(default: results/part1)")
     p.add_argument("--jobs", type=int, help="runs trained at once, in worker processes (default: CPU cores / "
@@ -56,7 +59,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     check_args(args)
     configs = plan(args.preset, args.models, args.lengths, args.seeds, args.steps, args.device,
-                   args.threads_per_run)
+                   args.threads_per_run, args.impl)
     for config in configs:
         check_config(config)
     out_dir = ensure_writable_dir(args.out_dir)

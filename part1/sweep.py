@@ -47,7 +47,8 @@ PRESETS = {
 }
 
 
-def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device="auto", threads_per_run=1):
+def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device="auto", threads_per_run=1,
+         impl="fast"):
     """The training configs of a sweep: the preset's grid, with any of models, lengths, seeds, steps overridden.
 
     Every run uses threads_per_run CPU threads, so its result does not depend on how many run at once.
@@ -62,7 +63,7 @@ def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device=
                     batch_size=128, optimizer="rmsprop", learning_rate=preset.learning_rate(length),
                     train_steps=steps or preset.train_steps, min_steps=preset.min_steps_for(model_type, length),
                     forget_bias=1.0, eval_size=8192, print_every=0, device=device,
-                    num_threads=threads_per_run))
+                    num_threads=threads_per_run, impl=impl))
     return configs
 
 

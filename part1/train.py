@@ -16,6 +16,8 @@ from common.device import resolve_device, torch_threads
 from common.files import append_jsonl, ensure_writable_dir
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
+from part1.recurrent import IMPLEMENTATIONS
+from part1.step import make_train_step
 from part1.vanilla_rnn import VanillaRNN
 
 MODELS = {"RNN": VanillaRNN, "LSTM": LSTM}
@@ -37,6 +39,11 @@ def build_parser():
     p.add_argument("--train_steps", type=int, default=10000, help="maximum number of training steps (default: 10000)")
     p.add_argument("--max_norm", type=float, default=10.0, help="gradient norm clipping threshold (default: 10.0)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    p.add_argument("--impl", default="fast", choices=list(IMPLEMENTATIONS),
+                   help="fast: hand-written backward through time (part1/bptt.py); reference: the plain autograd "
+                        "loop. Same maths (default: fast)")
+    p.add_argument("--cuda_graph", default="auto", choices=["auto", "off"],
+                   help="auto: on CUDA, capture the training step once as a CUDA graph and replay it (default: auto)")
     p.add_argument("--seed", type=int, default=42, help="seed of initialisation, training and test data (default: 42)")
     p.add_argument("--optimizer", default="rmsprop", choices=["rmsprop", "adam"], help="optimizer (default: rmsprop)")
     p.add_argument("--forget_bias", type=float, default=1.0,
@@ -91,16 +98,21 @@ def check_config(config):
 def make_model(config, device):
     """The model named by config.model_type, initialised from the global torch seed."""
     kwargs = dict(seq_length=config.input_length, input_dim=config.input_dim, num_hidden=config.num_hidden,
-                  num_classes=config.num_classes, device=device)
+                  num_classes=config.num_classes, device=device, impl=config.impl)
     if config.model_type == "LSTM":
         kwargs["forget_bias"] = config.forget_bias
     return MODELS[config.model_type](**kwargs)
 
 
-def make_optimizer(config, model):
+def uses_cuda_graph(config, device):
+    return config.cuda_graph == "auto" and device.type == "cuda"
+
+
+def make_optimizer(config, model, capturable=False):
+    """The configured optimizer; capturable keeps its step count on the device, as a CUDA graph needs."""
     if config.optimizer == "adam":
-        return torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    return torch.optim.RMSprop(model.parameters(), lr=config.learning_rate)
+        return torch.optim.Adam(model.parameters(), lr=config.learning_rate, capturable=capturable)
+    return torch.optim.RMSprop(model.parameters(), lr=config.learning_rate, capturable=capturable)
 
 
 def has_converged(losses, step, min_steps, eps):
@@ -146,7 +158,9 @@ def run(config, return_model, progress):
     train_data, (test_inputs, test_targets) = train_and_test_data(
         config.input_length, config.seed, config.eval_size, one_hot=config.input_dim == 10, device=device)
     model = make_model(config, device)
-    optimizer = make_optimizer(config, model)
+    graphed = uses_cuda_graph(config, device)
+    optimizer = make_optimizer(config, model, capturable=graphed)
+    train_step = make_train_step(model, optimizer, config.max_norm, graphed)
 
     losses = torch.zeros(config.train_steps, device=device)  # kept on the device: no sync per step
     converged = False
@@ -155,13 +169,8 @@ def run(config, return_model, progress):
     for step in bar:
         step_start = time.perf_counter()
         inputs, targets = train_data.batch(config.batch_size, device)
-        optimizer.zero_grad(set_to_none=True)
-        logits = model(inputs)
-        loss = F.cross_entropy(logits, targets)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=config.max_norm)
-        optimizer.step()
-        losses[step - 1] = loss.detach()
+        loss, logits = train_step(inputs, targets)
+        losses[step - 1] = loss
 
         if config.print_every and (step == 1 or step % config.print_every == 0):
             accuracy = (logits.argmax(dim=1) == targets).float().mean().item()

@@ -1,0 +1,56 @@
+"""The part 1 models on CUDA: both implementations against cuDNN, and CUDA-graph training against eager training.
+
+Skipped without a CUDA device.
+"""
+import pytest
+import torch
+from torch import nn
+
+from part1.lstm import LSTM
+from part1.train import train
+from part1.vanilla_rnn import VanillaRNN
+from tests.test_models import check_against_pytorch
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@pytest.fixture(autouse=True)
+def exact_cudnn():
+    """cuDNN may use TF32 matmuls by default; the comparison needs full float32."""
+    before = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = False
+    yield
+    torch.backends.cudnn.allow_tf32 = before
+
+
+@pytest.mark.parametrize("impl", ["fast", "reference"])
+@pytest.mark.parametrize("kind", ["RNN", "LSTM"])
+def test_matches_cudnn(kind, impl):
+    check_against_pytorch(kind, impl, device="cuda", batch=64, steps=40)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM"])
+def test_fast_equals_reference_at_full_size(kind):
+    """The fused Triton cell and the batched weight gradient, at the training size (T 100, batch 128, n 128)."""
+    torch.manual_seed(0)
+    cls = VanillaRNN if kind == "RNN" else LSTM
+    fast = cls(100, 10, 128, 10, device="cuda")
+    reference = cls(100, 10, 128, 10, device="cuda", impl="reference")
+    reference.load_state_dict(fast.state_dict())
+    x = nn.functional.one_hot(torch.randint(0, 10, (128, 100), device="cuda"), 10).float()
+    y = torch.randint(0, 10, (128,), device="cuda")
+    for model in (fast, reference):
+        nn.functional.cross_entropy(model(x), y).backward()
+    for (name, p), q in zip(fast.named_parameters(), reference.parameters()):
+        assert torch.allclose(p.grad, q.grad, rtol=1e-4, atol=1e-6), name
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM"])
+def test_cuda_graph_training_equals_eager_training(kind):
+    config = dict(model_type=kind, input_length=20, input_dim=10, train_steps=60, eval_size=512, print_every=0,
+                  device="cuda")
+    graphed, graphed_model = train(dict(config, cuda_graph="auto"), return_model=True, progress=False)
+    eager, eager_model = train(dict(config, cuda_graph="off"), return_model=True, progress=False)
+    assert abs(graphed["train_loss"] - eager["train_loss"]) < 1e-5
+    for p, q in zip(graphed_model.parameters(), eager_model.parameters()):
+        assert torch.allclose(p, q, atol=1e-5)
