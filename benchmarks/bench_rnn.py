@@ -4,7 +4,9 @@ Also the part 2 text model's training step and characters per second.
 
 A training step is what part1.train does: draw a batch, forward, last-step cross-entropy, backward,
 gradient clipping, RMSprop. Implementations are timed in turns in one process, so the ratio column is
-robust to a noisy machine. --project_paper multiplies the measured times by the paper preset's grid.
+robust to a noisy machine. On CUDA every implementation is also timed as a CUDA graph of its whole step
+("graph" rows, ratio against the built-in layer's graph). --project_paper multiplies the measured times by
+the paper preset's grid.
 
 python benchmarks/bench_rnn.py [--lengths 10 50 100] [--device cpu]
 """
@@ -23,6 +25,7 @@ from torch import nn  # noqa: E402
 from common.device import resolve_device  # noqa: E402
 from part1.dataset import PalindromeDataset  # noqa: E402
 from part1.lstm import LSTM  # noqa: E402
+from part1.step import WARMUP_STEPS, make_train_step  # noqa: E402
 from part1.sweep import PRESETS  # noqa: E402
 from part1.vanilla_rnn import VanillaRNN  # noqa: E402
 from part2.model import TextGenerationModel  # noqa: E402
@@ -42,22 +45,22 @@ class BuiltIn(nn.Module):
 
 
 def implementations(model_type, device):
+    """Both from-scratch paths (part1's impl="fast" and impl="reference") and the built-in layer."""
     if model_type == "RNN":
-        return {"from scratch": VanillaRNN(0, D, N, C, device=device),
+        return {"fast": VanillaRNN(0, D, N, C, device=device),
+                "reference": VanillaRNN(0, D, N, C, device=device, impl="reference"),
                 "nn.RNN": BuiltIn(nn.RNN(D, N, batch_first=True)).to(device)}
-    return {"from scratch": LSTM(0, D, N, C, device=device),
+    return {"fast": LSTM(0, D, N, C, device=device),
+            "reference": LSTM(0, D, N, C, device=device, impl="reference"),
             "nn.LSTM": BuiltIn(nn.LSTM(D, N, batch_first=True)).to(device)}
 
 
-def make_step(model, data, device):
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3)
+def make_step(model, data, device, graphed):
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, capturable=graphed)
+    train_step = make_train_step(model, optimizer, max_norm=10.0, graphed=graphed)
 
     def step():
-        inputs, targets = data.batch(B, device)
-        optimizer.zero_grad(set_to_none=True)
-        F.cross_entropy(model(inputs), targets).backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=10.0)
-        optimizer.step()
+        train_step(*data.batch(B, device))
     return step
 
 
@@ -75,9 +78,12 @@ def time_steps(step, device, steps):
 def measure(model_type, length, device, repeats, steps):
     """Median and spread (min-max) of ms per step for each implementation, timed in turns."""
     data = PalindromeDataset(length + 1, seed=0, one_hot=True)
-    step_fns = {name: make_step(model, data, device) for name, model in implementations(model_type, device).items()}
+    step_fns = {}
+    for graphed in [False, True] if device.type == "cuda" else [False]:
+        for name, model in implementations(model_type, device).items():
+            step_fns[name + (" graph" if graphed else "")] = make_step(model, data, device, graphed)
     for step in step_fns.values():
-        time_steps(step, device, 3)  # warm-up
+        time_steps(step, device, WARMUP_STEPS + 2)  # warm-up, and the capture of the graphed steps
     times = {name: [] for name in step_fns}
     for _ in range(repeats):
         for name, step in step_fns.items():
@@ -121,16 +127,17 @@ def main():
     lengths = paper.lengths if args.project_paper else args.lengths
 
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, batch {B}, hidden {N}")
-    print(f"{'model':>5} {'T':>4} {'implementation':>14} {'ms/step':>8} {'min-max':>13} {'ratio':>6}")
+    print(f"{'model':>5} {'T':>4} {'implementation':>16} {'ms/step':>8} {'min-max':>13} {'ratio':>6}")
     projected = 0.0
     for model_type in args.models:
         for length in lengths:
             results = measure(model_type, length, device, args.repeats, args.steps)
-            baseline = [v[0] for k, v in results.items() if k.startswith("nn.")][0]
             for name, (median, low, high) in results.items():
-                print(f"{model_type:>5} {length:>4} {name:>14} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
+                baseline = results[f"nn.{model_type}" + (" graph" if name.endswith("graph") else "")][0]
+                print(f"{model_type:>5} {length:>4} {name:>16} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
                       f"{median / baseline:>6.2f}")
-            projected += results["from scratch"][0] / 1000 * paper.train_steps * len(paper.seeds)
+            fastest = results["fast graph" if device.type == "cuda" else "fast"][0]
+            projected += fastest / 1000 * paper.train_steps * len(paper.seeds)
     median, chars_per_second = measure_text_model(device, args.repeats, args.steps)
     print(f"part 2 model (batch 64, T 30, hidden 128, 2 layers): {median:.2f} ms/step, "
           f"{chars_per_second:,.0f} characters/s")
