@@ -118,10 +118,15 @@ def main():
     p.add_argument("--device", default="auto")
     p.add_argument("--repeats", type=int, default=7, help="timings per implementation (median reported)")
     p.add_argument("--steps", type=int, default=10, help="training steps per timing")
+    p.add_argument("--triton_tile", nargs=4, type=int, metavar=("BJ", "BB", "BK", "WARPS"),
+                   help="on CUDA, the fast path's Triton tile (default: part1/triton_cells.py's)")
     p.add_argument("--project_paper", action="store_true",
                    help="time the paper preset's lengths and project its worst-case wall time (every run 10,000 steps)")
     args = p.parse_args()
     device = resolve_device(args.device)
+    if args.triton_tile:
+        from part1 import triton_cells
+        triton_cells.BJ, triton_cells.BB, triton_cells.BK, triton_cells.NUM_WARPS = args.triton_tile
     torch.manual_seed(0)
     paper = PRESETS["paper"]
     lengths = paper.lengths if args.project_paper else args.lengths

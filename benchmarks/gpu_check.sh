@@ -1,16 +1,44 @@
 #!/usr/bin/env bash
-# The GPU checks in one go: CUDA tests, step timings against cuDNN, and the quick preset's wall time.
-# bash benchmarks/gpu_check.sh [output folder]   (needs a CUDA device; writes logs into the folder)
+# The GPU checks in one go: CUDA tests, Triton tiles, step timings against cuDNN, and sweep wall times.
+# bash benchmarks/gpu_check.sh [output folder] [seconds for the paper preset]   (needs a CUDA device)
 set -uo pipefail
 out=${1:-results/gpu_check}
+paper_seconds=${2:-0}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/device.txt"
 python -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" | tee -a "$out/device.txt"
 python -m pytest -q -p no:cacheprovider tests/test_cuda.py tests/test_triton_cells.py tests/test_models.py 2>&1 \
     | tail -n 30 | tee "$out/tests.txt"
+python benchmarks/tune_triton_tiles.py --length 100 --repeats 3 2>&1 | tee "$out/tiles.txt"
 python benchmarks/bench_rnn.py --device cuda --lengths 50 100 --repeats 7 --steps 20 2>&1 | tee "$out/bench.txt"
-python benchmarks/bench_rnn.py --device cuda --project_paper --repeats 3 --steps 20 2>&1 | tee "$out/bench_paper.txt"
-start=$(date +%s)
-python start1.py --device cuda --out_dir "$out/quick" 2>/dev/null | tail -n 16 | tee "$out/quick.txt"
-echo "start1.py --device cuda (quick preset): $(( $(date +%s) - start )) s" | tee -a "$out/quick.txt"
+python benchmarks/bench_rnn.py --device cuda --project_paper --repeats 2 --steps 10 2>&1 | tail -n 3 \
+    | tee "$out/bench_paper.txt"
+
+sweep() {  # name, then start1.py options: wall time and the summary table
+    local name=$1; shift
+    local start; start=$(date +%s)
+    timeout 150 python start1.py --device cuda --out_dir "$out/$name" "$@" 2>/dev/null | tail -n 16 > "$out/$name.txt"
+    echo "start1.py --device cuda $*: $(( $(date +%s) - start )) s" | tee -a "$out/$name.txt"
+}
+sweep quick_jobs1 --jobs 1
+sweep quick
+python - "$out" <<'EOF'
+import json, sys
+runs = {}
+for name in ("quick_jobs1", "quick"):
+    for line in open(f"{sys.argv[1]}/{name}/runs.jsonl"):
+        r = json.loads(line)
+        runs.setdefault((r["model_type"], r["input_length"], r["seed"]), []).append(
+            (r["steps"], r["train_loss"], r["test_accuracy"]))
+same = sum(a == b for a, b in runs.values())
+print(f"--jobs 1 and the default --jobs: {same} of {len(runs)} runs identical")
+EOF
+if [ "$paper_seconds" -gt 0 ]; then
+    start=$(date +%s)
+    timeout "$paper_seconds" python start1.py --preset paper --device cuda --out_dir "$out/paper" 2>/dev/null \
+        | tail -n 22 > "$out/paper.txt"
+    echo "paper preset: $(wc -l < "$out/paper/runs.jsonl") of 72 runs in $(( $(date +%s) - start )) s" \
+        | tee -a "$out/paper.txt"
+    tail -n 20 "$out/paper.txt"
+fi

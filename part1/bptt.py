@@ -119,15 +119,15 @@ def lstm_cell_backward(step, ws, gh, gc):
     gc.mul_(f)
 
 
-def fused_cells(x):
-    """The Triton cell functions for float32 CUDA tensors, else the eager ones above."""
-    if x.is_cuda and x.dtype == torch.float32:
-        try:
-            from part1 import triton_cells
-            return triton_cells.lstm_cell_forward, triton_cells.lstm_cell_backward
-        except ImportError:  # a CUDA build without Triton: the eager cell still works
-            pass
-    return lstm_cell_forward, lstm_cell_backward
+def fused_kernels(x):
+    """part1.triton_cells for float32 CUDA tensors where Triton is installed; None: the eager loop."""
+    if not (x.is_cuda and x.dtype == torch.float32):
+        return None
+    try:
+        from part1 import triton_cells
+    except ImportError:  # a CUDA build without Triton: the eager loop works there too
+        return None
+    return triton_cells
 
 
 class _Sequence(torch.autograd.Function):
@@ -144,6 +144,7 @@ class _Sequence(torch.autograd.Function):
         ws.hx[:T, n:n + d] = x.transpose(1, 2)
         ws.W[:, :W.size(1)] = W
         ctx.pool, ctx.key, ctx.ws, ctx.width, ctx.n, ctx.d = pool, key, ws, W.size(1), n, d
+        ctx.kernels = fused_kernels(x)
         return ws
 
     @staticmethod
@@ -154,23 +155,26 @@ class _Sequence(torch.autograd.Function):
 
     @staticmethod
     def backward_step(ctx, step, gh, gW, gx):
-        """After step.dz is known: accumulate the weight gradient (CPU), keep dL/dx_t, and make dL/dh_{t-1}."""
+        """Eager loop, once step.dz is known: the weight gradient (CPU), dL/dx_t (CPU), and dL/dh_{t-1} into gh."""
         ws, n, d = ctx.ws, ctx.n, ctx.d
         if not ws.deferred:
             gW.addmm_(step.dz, step.hx_t)
-        if ctx.needs_input_grad[0]:
-            gx.append(ws.W[:, n:n + d].t() @ step.dz)
+            if ctx.needs_input_grad[0]:
+                gx.append(ws.W[:, n:n + d].t() @ step.dz)
         torch.mm(ws.W[:, :n].t(), step.dz, out=gh)
 
     @staticmethod
-    def finish(ctx, gW, gx):
+    def finish(ctx, gW=None, gx=None):
         """Hand the workspace back and return the gradients of (x, W, pool)."""
-        ws = ctx.ws
-        if ws.deferred:  # sum over t of dz_t [h_{t-1}; x_t; 1]^T, as one batched matmul
+        ws, n, d = ctx.ws, ctx.n, ctx.d
+        if ws.deferred:  # sum over t of dz_t [h_{t-1}; x_t; 1]^T, after the loop, as one batched matmul
             gW = torch.bmm(ws.dz, ctx.hx[:-1].transpose(1, 2)).sum(0)
+        gx_all = None
+        if ctx.needs_input_grad[0]:  # dL/dx_t = W_x^T dz_t, (T, d, B) -> (T, B, d)
+            W_x_t = ws.W[:, n:n + d].t()
+            gx_all = (torch.matmul(W_x_t, ws.dz) if ws.deferred else torch.stack(gx[::-1])).transpose(1, 2)
         ctx.pool.give(ctx.key, ws)
-        gx = torch.stack(gx[::-1]).transpose(1, 2) if ctx.needs_input_grad[0] else None
-        return gx, gW[:, :ctx.width], None
+        return gx_all, gW[:, :ctx.width], None
 
 
 class RNNSequence(_Sequence):
@@ -180,8 +184,11 @@ class RNNSequence(_Sequence):
     @classmethod
     def forward(cls, ctx, x, W, pool):
         ws = cls.prepare(ctx, x, W, pool)
-        for step in ws.steps:
-            torch.mm(ws.W, step.hx, out=step.h_next).tanh_()
+        if ctx.kernels:
+            ctx.kernels.rnn_forward(ws)
+        else:
+            for step in ws.steps:
+                torch.mm(ws.W, step.hx, out=step.h_next).tanh_()
         # Saving the buffers too makes autograd refuse a retained graph's backward after a later forward reused them.
         ctx.save_for_backward(ws.hx)
         return ws.steps[-1].h_next.t().contiguous()
@@ -190,6 +197,9 @@ class RNNSequence(_Sequence):
     def backward(cls, ctx, grad_h):
         ws = cls.workspace(ctx)
         gh = grad_h.t().contiguous()  # dL/dh_t, (n, B)
+        if ctx.kernels:
+            ctx.kernels.rnn_backward(ws, gh)
+            return cls.finish(ctx)
         gW = torch.zeros_like(ws.W)
         gx = []
         for step in reversed(ws.steps):
@@ -206,10 +216,12 @@ class LSTMSequence(_Sequence):
     @classmethod
     def forward(cls, ctx, x, W, pool):
         ws = cls.prepare(ctx, x, W, pool)
-        cell_forward, ctx.cell_backward = fused_cells(x)
-        for step in ws.steps:
-            torch.mm(ws.W, step.hx, out=step.z)
-            cell_forward(step, ws)
+        if ctx.kernels:
+            ctx.kernels.lstm_forward(ws)
+        else:
+            for step in ws.steps:
+                torch.mm(ws.W, step.hx, out=step.z)
+                lstm_cell_forward(step, ws)
         ctx.save_for_backward(ws.hx, ws.z, ws.c, ws.tanh_c, ws.q)  # see RNNSequence.forward
         return ws.steps[-1].h_next.t().contiguous()
 
@@ -217,10 +229,13 @@ class LSTMSequence(_Sequence):
     def backward(cls, ctx, grad_h):
         ws = cls.workspace(ctx)
         gh = grad_h.t().contiguous()  # dL/dh_t, (n, B)
+        if ctx.kernels:
+            ctx.kernels.lstm_backward(ws, gh)
+            return cls.finish(ctx)
         gc = torch.zeros_like(gh)  # dL/dc_t
         gW = torch.zeros_like(ws.W)
         gx = []
         for step in reversed(ws.steps):
-            ctx.cell_backward(step, ws, gh, gc)
+            lstm_cell_backward(step, ws, gh, gc)
             cls.backward_step(ctx, step, gh, gW, gx)
         return cls.finish(ctx, gW, gx)

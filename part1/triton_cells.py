@@ -1,13 +1,16 @@
-"""Fused LSTM cell for CUDA, in Triton: one kernel per step forward and one backward, instead of about ten.
+"""The fast path's CUDA kernels, in Triton: one launch per step forward and one per step backward.
 
-Imported only on CUDA (part1.bptt.fused_cells); PyTorch's CUDA builds bring Triton with them. Each kernel reads
-and writes the feature-major (n, B) blocks of part1.bptt.Workspace; the gate blocks of z are `size` = n * B
-elements apart, in the order g, i, f, o.
+Each kernel computes a (BJ hidden units) x (BB batch columns) tile of one step: the recurrent matmul for that
+tile (in full float32, not TF32) and the cell's elementwise work, so a step costs one launch instead of a
+cuBLAS matmul plus about ten elementwise kernels. The buffers are those of part1.bptt.Workspace, feature-major
+(rows, B); a step's gate blocks (g, i, f, o) are n * B elements apart. Imported only on CUDA; PyTorch's CUDA
+builds bring Triton with them.
 """
 import triton
 import triton.language as tl
 
-BLOCK = 1024
+BJ, BB, BK = 16, 32, 32  # tile of hidden units, of batch columns, and the matmul's inner chunk
+NUM_WARPS = 4
 
 
 @triton.jit
@@ -19,51 +22,143 @@ def _tanh(x):
 
 
 @triton.jit
-def _forward_kernel(z, c_prev, c_next, tanh_c, q, h, size, BLOCK: tl.constexpr):
-    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    m = offs < size
-    g = _tanh(tl.load(z + offs, mask=m))
-    i = tl.sigmoid(tl.load(z + size + offs, mask=m))
-    f = tl.sigmoid(tl.load(z + 2 * size + offs, mask=m))
-    o = tl.sigmoid(tl.load(z + 3 * size + offs, mask=m))
-    c = g * i + tl.load(c_prev + offs, mask=m) * f
-    tc = _tanh(c)
-    tl.store(z + offs, g, mask=m)
-    tl.store(z + size + offs, i, mask=m)
-    tl.store(z + 2 * size + offs, f, mask=m)
-    tl.store(z + 3 * size + offs, o, mask=m)
-    tl.store(c_next + offs, c, mask=m)
-    tl.store(tanh_c + offs, tc, mask=m)
-    tl.store(q + offs, o * (1.0 - tc * tc), mask=m)
-    tl.store(h + offs, tc * o, mask=m)
+def _rows_times_column(W, hx, rows, cols, row_mask, B, K: tl.constexpr, BJ: tl.constexpr, BB: tl.constexpr,
+                       BK: tl.constexpr):
+    """W[rows, :] @ hx[:, cols] for W (?, K) and hx (K, B), both row-major."""
+    acc = tl.zeros((BJ, BB), dtype=tl.float32)
+    for k0 in range(0, K, BK):
+        ks = k0 + tl.arange(0, BK)
+        a = tl.load(W + rows[:, None] * K + ks[None, :], mask=row_mask[:, None] & (ks[None, :] < K), other=0.0)
+        b = tl.load(hx + ks[:, None] * B + cols[None, :], mask=(ks[:, None] < K) & (cols[None, :] < B), other=0.0)
+        acc += tl.dot(a, b, input_precision="ieee")
+    return acc
 
 
 @triton.jit
-def _backward_kernel(z, c_prev, tanh_c, q, gh, gc, dz, size, BLOCK: tl.constexpr):
-    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    m = offs < size
-    g = tl.load(z + offs, mask=m)
-    i = tl.load(z + size + offs, mask=m)
-    f = tl.load(z + 2 * size + offs, mask=m)
-    o = tl.load(z + 3 * size + offs, mask=m)
-    dh = tl.load(gh + offs, mask=m)
-    dc = tl.load(gc + offs, mask=m) + dh * tl.load(q + offs, mask=m)
-    tl.store(dz + offs, dc * i * (1.0 - g * g), mask=m)
-    tl.store(dz + size + offs, dc * g * i * (1.0 - i), mask=m)
-    tl.store(dz + 2 * size + offs, dc * tl.load(c_prev + offs, mask=m) * f * (1.0 - f), mask=m)
-    tl.store(dz + 3 * size + offs, dh * tl.load(tanh_c + offs, mask=m) * o * (1.0 - o), mask=m)
-    tl.store(gc + offs, dc * f, mask=m)
+def _columns_times_dz(W, dz, j, cols, n, B, ROWS: tl.constexpr, K: tl.constexpr, BJ: tl.constexpr,
+                      BB: tl.constexpr, BK: tl.constexpr):
+    """W[:ROWS, j]^T @ dz[:, cols]: dL/dh for a tile, from the next step's dz (ROWS, B)."""
+    acc = tl.zeros((BJ, BB), dtype=tl.float32)
+    for r0 in range(0, ROWS, BK):
+        rs = r0 + tl.arange(0, BK)
+        a = tl.load(W + rs[None, :] * K + j[:, None], mask=(j[:, None] < n) & (rs[None, :] < ROWS), other=0.0)
+        b = tl.load(dz + rs[:, None] * B + cols[None, :], mask=(rs[:, None] < ROWS) & (cols[None, :] < B), other=0.0)
+        acc += tl.dot(a, b, input_precision="ieee")
+    return acc
 
 
-def lstm_cell_forward(step, ws):
-    """Activations into step.z in place; c_t, tanh(c_t), q_t and h_t into their blocks."""
-    size = step.c.numel()
-    _forward_kernel[(triton.cdiv(size, BLOCK),)](step.z, step.c, step.c_next, step.tanh_c, step.q, step.h_next,
-                                                 size, BLOCK=BLOCK)
+@triton.jit
+def _rnn_forward(W, hx, h, n, B, K: tl.constexpr, BJ: tl.constexpr, BB: tl.constexpr, BK: tl.constexpr):
+    j = tl.program_id(0) * BJ + tl.arange(0, BJ)
+    b = tl.program_id(1) * BB + tl.arange(0, BB)
+    m = (j[:, None] < n) & (b[None, :] < B)
+    z = _rows_times_column(W, hx, j, b, j < n, B, K, BJ, BB, BK)
+    tl.store(h + j[:, None] * B + b[None, :], _tanh(z), mask=m)
 
 
-def lstm_cell_backward(step, ws, gh, gc):
-    """dL/dz_t into step.dz from dL/dh_t (gh) and dL/dc_t (gc); gc becomes dL/dc_{t-1}."""
-    size = gh.numel()
-    _backward_kernel[(triton.cdiv(size, BLOCK),)](step.z, step.c, step.tanh_c, step.q, gh, gc, step.dz,
-                                                  size, BLOCK=BLOCK)
+@triton.jit
+def _rnn_backward(W, dz_next, gh, h, dz, n, B, FIRST: tl.constexpr, ROWS: tl.constexpr, K: tl.constexpr,
+                  BJ: tl.constexpr, BB: tl.constexpr, BK: tl.constexpr):
+    j = tl.program_id(0) * BJ + tl.arange(0, BJ)
+    b = tl.program_id(1) * BB + tl.arange(0, BB)
+    m = (j[:, None] < n) & (b[None, :] < B)
+    off = j[:, None] * B + b[None, :]
+    if FIRST:  # dL/dh_T comes from the classifier
+        dh = tl.load(gh + off, mask=m, other=0.0)
+    else:
+        dh = _columns_times_dz(W, dz_next, j, b, n, B, ROWS, K, BJ, BB, BK)
+    ht = tl.load(h + off, mask=m, other=0.0)
+    tl.store(dz + off, dh * (1.0 - ht * ht), mask=m)
+
+
+@triton.jit
+def _lstm_forward(W, hx, z, c_prev, c_next, tanh_c, q, h, n, B, K: tl.constexpr, BJ: tl.constexpr,
+                  BB: tl.constexpr, BK: tl.constexpr):
+    j = tl.program_id(0) * BJ + tl.arange(0, BJ)
+    b = tl.program_id(1) * BB + tl.arange(0, BB)
+    m = (j[:, None] < n) & (b[None, :] < B)
+    off = j[:, None] * B + b[None, :]
+    size = n * B
+    g = _tanh(_rows_times_column(W, hx, j, b, j < n, B, K, BJ, BB, BK))
+    i = tl.sigmoid(_rows_times_column(W, hx, n + j, b, j < n, B, K, BJ, BB, BK))
+    f = tl.sigmoid(_rows_times_column(W, hx, 2 * n + j, b, j < n, B, K, BJ, BB, BK))
+    o = tl.sigmoid(_rows_times_column(W, hx, 3 * n + j, b, j < n, B, K, BJ, BB, BK))
+    c = g * i + tl.load(c_prev + off, mask=m, other=0.0) * f
+    tc = _tanh(c)
+    tl.store(z + off, g, mask=m)
+    tl.store(z + size + off, i, mask=m)
+    tl.store(z + 2 * size + off, f, mask=m)
+    tl.store(z + 3 * size + off, o, mask=m)
+    tl.store(c_next + off, c, mask=m)
+    tl.store(tanh_c + off, tc, mask=m)
+    tl.store(q + off, o * (1.0 - tc * tc), mask=m)
+    tl.store(h + off, tc * o, mask=m)
+
+
+@triton.jit
+def _lstm_backward(W, dz_next, gh, z, c_prev, tanh_c, q, gc, dz, n, B, FIRST: tl.constexpr, ROWS: tl.constexpr,
+                   K: tl.constexpr, BJ: tl.constexpr, BB: tl.constexpr, BK: tl.constexpr):
+    j = tl.program_id(0) * BJ + tl.arange(0, BJ)
+    b = tl.program_id(1) * BB + tl.arange(0, BB)
+    m = (j[:, None] < n) & (b[None, :] < B)
+    off = j[:, None] * B + b[None, :]
+    size = n * B
+    if FIRST:  # dL/dh_T comes from the classifier
+        dh = tl.load(gh + off, mask=m, other=0.0)
+    else:
+        dh = _columns_times_dz(W, dz_next, j, b, n, B, ROWS, K, BJ, BB, BK)
+    g = tl.load(z + off, mask=m, other=0.0)
+    i = tl.load(z + size + off, mask=m, other=0.0)
+    f = tl.load(z + 2 * size + off, mask=m, other=0.0)
+    o = tl.load(z + 3 * size + off, mask=m, other=0.0)
+    dc = tl.load(gc + off, mask=m, other=0.0) + dh * tl.load(q + off, mask=m, other=0.0)
+    tl.store(dz + off, dc * i * (1.0 - g * g), mask=m)
+    tl.store(dz + size + off, dc * g * i * (1.0 - i), mask=m)
+    tl.store(dz + 2 * size + off, dc * tl.load(c_prev + off, mask=m, other=0.0) * f * (1.0 - f), mask=m)
+    tl.store(dz + 3 * size + off, dh * tl.load(tanh_c + off, mask=m, other=0.0) * o * (1.0 - o), mask=m)
+    tl.store(gc + off, dc * f, mask=m)
+
+
+def _launch(n, B, K):
+    """The grid and the tile arguments of a step's kernel."""
+    grid = (triton.cdiv(n, BJ), triton.cdiv(B, BB))
+    return grid, dict(K=K, BJ=BJ, BB=BB, BK=BK, num_warps=NUM_WARPS)
+
+
+def rnn_forward(ws):
+    """Every step's h_t into the workspace's stacked columns."""
+    n, B = ws.steps[0].h_next.shape
+    grid, tile = _launch(n, B, ws.W.size(1))
+    for s in ws.steps:
+        _rnn_forward[grid](ws.W, s.hx, s.h_next, n, B, **tile)
+
+
+def rnn_backward(ws, gh):
+    """Every step's dz_t into ws.dz, from gh = dL/dh_T (n, B)."""
+    n, B = gh.shape
+    grid, tile = _launch(n, B, ws.W.size(1))
+    later = None
+    for s in reversed(ws.steps):
+        _rnn_backward[grid](ws.W, gh if later is None else later.dz, gh, s.h_next, s.dz, n, B,
+                            FIRST=later is None, ROWS=n, **tile)
+        later = s
+
+
+def lstm_forward(ws):
+    """Every step's activations, c_t, tanh(c_t), q_t and h_t into the workspace."""
+    n, B = ws.steps[0].c.shape
+    grid, tile = _launch(n, B, ws.W.size(1))
+    for s in ws.steps:
+        _lstm_forward[grid](ws.W, s.hx, s.z, s.c, s.c_next, s.tanh_c, s.q, s.h_next, n, B, **tile)
+
+
+def lstm_backward(ws, gh):
+    """Every step's dz_t into ws.dz, from gh = dL/dh_T (n, B)."""
+    n, B = gh.shape
+    grid, tile = _launch(n, B, ws.W.size(1))
+    gc = gh.new_zeros(n, B)  # dL/dc_t, carried down the steps
+    later = None
+    for s in reversed(ws.steps):
+        _lstm_backward[grid](ws.W, gh if later is None else later.dz, gh, s.z, s.c, s.tanh_c, s.q, gc, s.dz, n, B,
+                             FIRST=later is None, ROWS=4 * n, **tile)
+        later = s
