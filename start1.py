@@ -15,8 +15,6 @@ from part1.recurrent import IMPLEMENTATIONS
 from part1.sweep import PRESETS, finished_runs, plan, run_key, run_sweep, summarize, write_summary_csv
 from part1.train import MODELS, check_config
 
-CUDA_JOBS = 8  # runs at once on one GPU: each keeps only a few of its streaming multiprocessors busy
-
 
 def build_parser():
     p = ArgumentParser(prog="start1.py", description=__doc__.splitlines()[0])
@@ -32,9 +30,8 @@ def build_parser():
                    help="fast: hand-written backward through time; reference: the plain autograd loop (default: fast)")
     p.add_argument("--out_dir", default="results/part1", help="folder of runs.jsonl, summary and figures "
                                                               "(default: results/part1)")
-    p.add_argument("--jobs", type=int,
-                   help="runs trained at once: worker processes on a CPU (default: CPU cores / --threads_per_run), "
-                        f"threads sharing the GPU on CUDA (default: {CUDA_JOBS})")
+    p.add_argument("--jobs", type=int, help="runs trained at once, in worker processes (default: CPU cores / "
+                                             "--threads_per_run on a CPU, 1 on CUDA)")
     p.add_argument("--threads_per_run", type=int, default=1,
                    help="CPU threads of each run; results depend on it, not on --jobs (default: 1)")
     p.add_argument("--replot", action="store_true", help="redraw summary and figure from runs.jsonl, train nothing")
@@ -81,7 +78,7 @@ def main(argv=None):
     else:
         device = resolve_device(args.device)
         cores = len(os.sched_getaffinity(0))
-        jobs = args.jobs or (CUDA_JOBS if device.type == "cuda" else max(1, cores // args.threads_per_run))
+        jobs = args.jobs or (1 if device.type == "cuda" else max(1, cores // args.threads_per_run))
         records = run_sweep(configs, runs_path, jobs)
 
     rows = summarize(records)

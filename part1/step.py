@@ -47,10 +47,7 @@ class GraphedTrainStep(TrainStep):
             self.static_inputs, self.static_targets = inputs.clone(), targets.clone()
             self.graph = torch.cuda.CUDAGraph()
             self.optimizer.zero_grad(set_to_none=True)  # gradients are then allocated in the graph's memory
-            # A capture stream of its own, and a capture that only this thread must respect: runs of a sweep
-            # may train in other threads meanwhile (part1.sweep).
-            capture_stream = torch.cuda.Stream(device=inputs.device)
-            with torch.cuda.graph(self.graph, stream=capture_stream, capture_error_mode="thread_local"):
+            with torch.cuda.graph(self.graph):
                 self.static_out = super().__call__(self.static_inputs, self.static_targets)
         self.static_inputs.copy_(inputs)
         self.static_targets.copy_(targets)

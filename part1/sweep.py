@@ -4,15 +4,11 @@ import io
 import json
 import math
 import multiprocessing
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-import torch
 from tqdm import tqdm
 
-from common.device import resolve_device, torch_threads
 from common.files import append_jsonl, atomic_write_text, read_jsonl
-from part1 import train as training
 from part1.train import default_config, train
 
 # Options that change how a run is executed or reported, not what it computes.
@@ -101,42 +97,14 @@ def run_sweep(configs, runs_path, jobs=1):
 
 
 def finished_records(configs, jobs):
-    """Records of training every config, as they finish: here one by one, or `jobs` at a time in threads
-    (on CUDA) or worker processes (on the CPU)."""
+    """Records of training every config, as they finish: here one by one, or in `jobs` worker processes."""
     if jobs == 1 or len(configs) <= 1:
         for config in configs:
             yield train(config)
-    elif all(resolve_device(c.device).type == "cuda" for c in configs):
-        yield from records_from_threads(configs, jobs)
-    else:
-        # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
-        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-            yield from pool.imap_unordered(train_quietly, configs)
-
-
-def records_from_threads(configs, jobs):
-    """Train in `jobs` threads of this process, each run on a CUDA stream of its own, so that the small
-    kernels of several runs share the GPU at once (separate processes would take turns on it)."""
-    try:
-        with torch_threads(configs[0].num_threads), ThreadPoolExecutor(jobs) as pool:
-            futures = [pool.submit(train_on_own_stream, config) for config in configs]
-            try:
-                for future in as_completed(futures):
-                    yield future.result()
-            finally:  # finished, failed or Ctrl-C: the other runs stop at their next step
-                training.STOP.set()
-                for future in futures:
-                    future.cancel()
-    finally:
-        training.STOP.clear()
-
-
-def train_on_own_stream(config):
-    device = resolve_device(config.device)
-    if device.type != "cuda":
-        return train(config, progress=False, set_threads=False)
-    with torch.cuda.stream(torch.cuda.Stream(device)):
-        return train(config, progress=False, set_threads=False)
+        return
+    # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
+    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        yield from pool.imap_unordered(train_quietly, configs)
 
 
 def train_quietly(config):

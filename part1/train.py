@@ -5,7 +5,6 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python part1/train.py`: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import threading
 import time
 
 import torch
@@ -23,12 +22,6 @@ from part1.vanilla_rnn import VanillaRNN
 
 MODELS = {"RNN": VanillaRNN, "LSTM": LSTM}
 CONVERGENCE_WINDOW = 100  # the report's rule compares the loss with the mean of the previous 100 losses
-SEED_LOCK = threading.Lock()  # runs training in threads (part1.sweep) seed and initialise one at a time
-STOP = threading.Event()  # set by a sweep on Ctrl-C: runs in other threads end at their next step
-
-
-class Stopped(Exception):
-    """Training ended early because STOP was set."""
 
 
 def build_parser():
@@ -145,18 +138,14 @@ def evaluate(model, inputs, targets, chunk=1024):
     return loss_sum / len(targets), correct / len(targets)
 
 
-def train(config, return_model=False, progress=True, set_threads=True):
+def train(config, return_model=False, progress=True):
     """Train one model; return its result record (a dict) with the held-out test accuracy and the config.
 
-    With return_model, return (record, trained model); progress=False hides the progress bar. set_threads=False
-    leaves PyTorch's CPU thread count to the caller (a setting of the whole process, unsafe to change from
-    several threads at once).
+    With return_model, return (record, trained model); progress=False hides the progress bar.
     """
     if isinstance(config, dict):
         config = default_config(**config)
     check_config(config)
-    if not set_threads:
-        return run(config, return_model, progress)
     with torch_threads(config.num_threads):
         return run(config, return_model, progress)
 
@@ -165,11 +154,10 @@ def run(config, return_model, progress):
     """train()'s work, on a checked config."""
     device = resolve_device(config.device)
     started = time.perf_counter()
-    with SEED_LOCK:
-        torch.manual_seed(config.seed)
-        train_data, (test_inputs, test_targets) = train_and_test_data(
-            config.input_length, config.seed, config.eval_size, one_hot=config.input_dim == 10, device=device)
-        model = make_model(config, device)
+    torch.manual_seed(config.seed)
+    train_data, (test_inputs, test_targets) = train_and_test_data(
+        config.input_length, config.seed, config.eval_size, one_hot=config.input_dim == 10, device=device)
+    model = make_model(config, device)
     graphed = uses_cuda_graph(config, device)
     optimizer = make_optimizer(config, model, capturable=graphed)
     train_step = make_train_step(model, optimizer, config.max_norm, graphed)
@@ -179,8 +167,6 @@ def run(config, return_model, progress):
     bar = tqdm(range(1, config.train_steps + 1), desc=f"{config.model_type} T={config.input_length}",
                leave=False, dynamic_ncols=True, disable=not progress)
     for step in bar:
-        if STOP.is_set():
-            raise Stopped
         step_start = time.perf_counter()
         inputs, targets = train_data.batch(config.batch_size, device)
         loss, logits = train_step(inputs, targets)

@@ -9,7 +9,7 @@ builds bring Triton with them.
 import triton
 import triton.language as tl
 
-BJ, BB, BK = 16, 32, 32  # tile of hidden units, of batch columns, and the matmul's inner chunk
+BJ, BB, BK = 16, 16, 64  # tile of hidden units, of batch columns, and the matmul's inner chunk
 NUM_WARPS = 4
 
 

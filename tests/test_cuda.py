@@ -7,11 +7,9 @@ import torch
 from torch import nn
 
 from part1.lstm import LSTM
-from part1.sweep import plan, records_from_threads, run_key
 from part1.train import train
 from part1.vanilla_rnn import VanillaRNN
 from tests.test_models import check_against_pytorch
-from tests.test_sweep import outcome
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
@@ -56,11 +54,3 @@ def test_cuda_graph_training_equals_eager_training(kind):
     assert abs(graphed["train_loss"] - eager["train_loss"]) < 1e-5
     for p, q in zip(graphed_model.parameters(), eager_model.parameters()):
         assert torch.allclose(p, q, atol=1e-5)
-
-
-def test_runs_in_threads_on_one_gpu_give_the_same_results_as_one_at_a_time():
-    """start1.py --jobs on CUDA: runs in threads, each on its own stream, capturing graphs while others train."""
-    configs = plan("quick", models=["RNN", "LSTM"], lengths=[5, 12], seeds=[1], steps=40, device="cuda")
-    one_at_a_time = {run_key(vars(c)): outcome(train(c, progress=False)) for c in configs}
-    threaded = {run_key(r["config"]): outcome(r) for r in records_from_threads(configs, jobs=4)}
-    assert threaded == one_at_a_time

@@ -9,7 +9,6 @@ import pytest
 
 import start1
 from part1 import sweep
-from part1 import train as training
 from part1.sweep import PRESETS, plan, summarize
 from tests.conftest import REPO, assert_one_line_error, run_cli
 
@@ -152,25 +151,3 @@ def test_parallel_jobs_give_the_same_results_as_one_at_a_time(tmp_path):
     assert len(records) == 4
     for one, two in records.values():
         assert one == two
-
-
-def outcome(record):
-    return record["steps"], record["train_loss"], record["test_loss"], record["test_accuracy"]
-
-
-def test_runs_in_threads_give_the_same_results_as_one_at_a_time():
-    """The CUDA way of running --jobs (threads of one process), here on the CPU: seeding and initialisation
-    must not interleave between runs."""
-    configs = plan("quick", models=["RNN", "LSTM"], lengths=[3, 5], seeds=[1], steps=40, device="cpu")
-    one_at_a_time = {sweep.run_key(vars(c)): outcome(sweep.train(c, progress=False)) for c in configs}
-    threaded = {sweep.run_key(r["config"]): outcome(r) for r in sweep.records_from_threads(configs, jobs=4)}
-    assert threaded == one_at_a_time
-
-
-def test_stop_ends_training_in_every_thread():
-    training.STOP.set()
-    try:
-        with pytest.raises(training.Stopped):
-            training.train(dict(input_length=3, train_steps=10, eval_size=16, print_every=0), progress=False)
-    finally:
-        training.STOP.clear()
