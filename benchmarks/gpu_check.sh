@@ -22,17 +22,17 @@ sweep() {  # name, then start1.py options: wall time and the summary table
     echo "start1.py --device cuda $*: $(( $(date +%s) - start )) s" | tee -a "$out/$name.txt"
 }
 sweep quick_jobs1 --jobs 1
-sweep quick
+sweep quick_jobs4 --jobs 4
 python - "$out" <<'EOF'
 import json, sys
 runs = {}
-for name in ("quick_jobs1", "quick"):
+for name in ("quick_jobs1", "quick_jobs4"):
     for line in open(f"{sys.argv[1]}/{name}/runs.jsonl"):
         r = json.loads(line)
         runs.setdefault((r["model_type"], r["input_length"], r["seed"]), []).append(
             (r["steps"], r["train_loss"], r["test_accuracy"]))
 same = sum(a == b for a, b in runs.values())
-print(f"--jobs 1 and the default --jobs: {same} of {len(runs)} runs identical")
+print(f"--jobs 1 and --jobs 4: {same} of {len(runs)} runs identical")
 EOF
 if [ "$paper_seconds" -gt 0 ]; then
     start=$(date +%s)

@@ -131,8 +131,26 @@ def fused_kernels(x):
 
 
 class _Sequence(torch.autograd.Function):
-    """What both recurrences share: the workspace, the weight-gradient matmuls and the gradient of x."""
+    """What both recurrences share; a subclass gives GATES, the SAVED buffers and its forward_steps and
+    backward_steps, each either launching part1.triton_cells' kernels (ctx.kernels) or an eager loop."""
     GATES = 1
+    SAVED = ()
+
+    @classmethod
+    def forward(cls, ctx, x, W, pool):
+        ws = cls.prepare(ctx, x, W, pool)
+        cls.forward_steps(ctx, ws)
+        # Saving the buffers too makes autograd refuse a retained graph's backward after a later forward reused them.
+        ctx.save_for_backward(*(getattr(ws, name) for name in cls.SAVED))
+        return ws.steps[-1].h_next.t().contiguous()
+
+    @classmethod
+    def backward(cls, ctx, grad_h):
+        ws = cls.workspace(ctx)
+        gh = grad_h.t().contiguous()  # dL/dh_t, (n, B)
+        gW, gx = torch.zeros_like(ws.W), []  # filled by the eager loop on the CPU
+        cls.backward_steps(ctx, ws, gh, gW, gx)
+        return cls.finish(ctx, gW, gx)
 
     @classmethod
     def prepare(cls, ctx, x, W, pool):
@@ -164,7 +182,7 @@ class _Sequence(torch.autograd.Function):
         torch.mm(ws.W[:, :n].t(), step.dz, out=gh)
 
     @staticmethod
-    def finish(ctx, gW=None, gx=None):
+    def finish(ctx, gW, gx):
         """Hand the workspace back and return the gradients of (x, W, pool)."""
         ws, n, d = ctx.ws, ctx.n, ctx.d
         if ws.deferred:  # sum over t of dz_t [h_{t-1}; x_t; 1]^T, after the loop, as one batched matmul
@@ -180,62 +198,43 @@ class _Sequence(torch.autograd.Function):
 class RNNSequence(_Sequence):
     """h_T of h_t = tanh(W_hh h_{t-1} + W_hx x_t + b_h), h_0 = 0, from x (T, B, d) and W = [W_hh | W_hx | b_h]."""
     GATES = 1
+    SAVED = ("hx",)
+
+    @staticmethod
+    def forward_steps(ctx, ws):
+        if ctx.kernels:
+            return ctx.kernels.rnn_forward(ws)
+        for step in ws.steps:
+            torch.mm(ws.W, step.hx, out=step.h_next).tanh_()
 
     @classmethod
-    def forward(cls, ctx, x, W, pool):
-        ws = cls.prepare(ctx, x, W, pool)
+    def backward_steps(cls, ctx, ws, gh, gW, gx):
         if ctx.kernels:
-            ctx.kernels.rnn_forward(ws)
-        else:
-            for step in ws.steps:
-                torch.mm(ws.W, step.hx, out=step.h_next).tanh_()
-        # Saving the buffers too makes autograd refuse a retained graph's backward after a later forward reused them.
-        ctx.save_for_backward(ws.hx)
-        return ws.steps[-1].h_next.t().contiguous()
-
-    @classmethod
-    def backward(cls, ctx, grad_h):
-        ws = cls.workspace(ctx)
-        gh = grad_h.t().contiguous()  # dL/dh_t, (n, B)
-        if ctx.kernels:
-            ctx.kernels.rnn_backward(ws, gh)
-            return cls.finish(ctx)
-        gW = torch.zeros_like(ws.W)
-        gx = []
+            return ctx.kernels.rnn_backward(ws, gh)
         for step in reversed(ws.steps):
             h = step.h_next
             torch.addcmul(ws.ones, h, h, value=-1, out=step.dz).mul_(gh)  # dz = dh * (1 - h^2)
             cls.backward_step(ctx, step, gh, gW, gx)
-        return cls.finish(ctx, gW, gx)
 
 
 class LSTMSequence(_Sequence):
     """h_T of the report's LSTM from x (T, B, d) and W = [W_h | W_x | b], rows stacked in gate order g, i, f, o."""
     GATES = 4
+    SAVED = ("hx", "z", "c", "tanh_c", "q")
+
+    @staticmethod
+    def forward_steps(ctx, ws):
+        if ctx.kernels:
+            return ctx.kernels.lstm_forward(ws)
+        for step in ws.steps:
+            torch.mm(ws.W, step.hx, out=step.z)
+            lstm_cell_forward(step, ws)
 
     @classmethod
-    def forward(cls, ctx, x, W, pool):
-        ws = cls.prepare(ctx, x, W, pool)
+    def backward_steps(cls, ctx, ws, gh, gW, gx):
         if ctx.kernels:
-            ctx.kernels.lstm_forward(ws)
-        else:
-            for step in ws.steps:
-                torch.mm(ws.W, step.hx, out=step.z)
-                lstm_cell_forward(step, ws)
-        ctx.save_for_backward(ws.hx, ws.z, ws.c, ws.tanh_c, ws.q)  # see RNNSequence.forward
-        return ws.steps[-1].h_next.t().contiguous()
-
-    @classmethod
-    def backward(cls, ctx, grad_h):
-        ws = cls.workspace(ctx)
-        gh = grad_h.t().contiguous()  # dL/dh_t, (n, B)
-        if ctx.kernels:
-            ctx.kernels.lstm_backward(ws, gh)
-            return cls.finish(ctx)
+            return ctx.kernels.lstm_backward(ws, gh)
         gc = torch.zeros_like(gh)  # dL/dc_t
-        gW = torch.zeros_like(ws.W)
-        gx = []
         for step in reversed(ws.steps):
             lstm_cell_backward(step, ws, gh, gc)
             cls.backward_step(ctx, step, gh, gW, gx)
-        return cls.finish(ctx, gW, gx)
