@@ -54,6 +54,7 @@ class Workspace:
         rows = gates * n
         self.deferred = defers_weight_gradient(like)  # then every step's dz is kept
         self.W = like.new_zeros(rows, k)  # [W_h | W_x | b | 0]
+        self.W_h_t, self.W_x_t = self.W[:, :n].t(), self.W[:, n:n + d].t()
         self.hx = like.new_zeros(T + 1, k, B)
         self.hx[:, n + d] = 1
         self.dz = like.new_empty(T if self.deferred else 1, rows, B)
@@ -161,7 +162,7 @@ class _Sequence(torch.autograd.Function):
         ws = pool.take(key, lambda: Workspace(T, B, n, d, cls.GATES, x))
         ws.hx[:T, n:n + d] = x.transpose(1, 2)
         ws.W[:, :W.size(1)] = W
-        ctx.pool, ctx.key, ctx.ws, ctx.width, ctx.n, ctx.d = pool, key, ws, W.size(1), n, d
+        ctx.pool, ctx.key, ctx.ws, ctx.width = pool, key, ws, W.size(1)
         ctx.kernels = fused_kernels(x)
         return ws
 
@@ -174,23 +175,22 @@ class _Sequence(torch.autograd.Function):
     @staticmethod
     def backward_step(ctx, step, gh, gW, gx):
         """Eager loop, once step.dz is known: the weight gradient (CPU), dL/dx_t (CPU), and dL/dh_{t-1} into gh."""
-        ws, n, d = ctx.ws, ctx.n, ctx.d
+        ws = ctx.ws
         if not ws.deferred:
             gW.addmm_(step.dz, step.hx_t)
             if ctx.needs_input_grad[0]:
-                gx.append(ws.W[:, n:n + d].t() @ step.dz)
-        torch.mm(ws.W[:, :n].t(), step.dz, out=gh)
+                gx.append(ws.W_x_t @ step.dz)
+        torch.mm(ws.W_h_t, step.dz, out=gh)
 
     @staticmethod
     def finish(ctx, gW, gx):
         """Hand the workspace back and return the gradients of (x, W, pool)."""
-        ws, n, d = ctx.ws, ctx.n, ctx.d
+        ws = ctx.ws
         if ws.deferred:  # sum over t of dz_t [h_{t-1}; x_t; 1]^T, after the loop, as one batched matmul
             gW = torch.bmm(ws.dz, ctx.hx[:-1].transpose(1, 2)).sum(0)
         gx_all = None
         if ctx.needs_input_grad[0]:  # dL/dx_t = W_x^T dz_t, (T, d, B) -> (T, B, d)
-            W_x_t = ws.W[:, n:n + d].t()
-            gx_all = (torch.matmul(W_x_t, ws.dz) if ws.deferred else torch.stack(gx[::-1])).transpose(1, 2)
+            gx_all = (torch.matmul(ws.W_x_t, ws.dz) if ws.deferred else torch.stack(gx[::-1])).transpose(1, 2)
         ctx.pool.give(ctx.key, ws)
         return gx_all, gW[:, :ctx.width], None
 
