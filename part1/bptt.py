@@ -101,7 +101,7 @@ def lstm_cell_forward(step, ws):
     torch.mul(g, i, out=step.c_next).addcmul_(step.c, f)
     torch.tanh(step.c_next, out=step.tanh_c)
     torch.mul(step.tanh_c, o, out=step.h_next)
-    torch.addcmul(ws.ones, step.tanh_c, step.tanh_c, value=-1, out=step.q).mul_(o)
+    torch.addcmul(o, step.h_next, step.tanh_c, value=-1, out=step.q)  # o (1 - tanh(c)^2) = o - h tanh(c)
 
 
 def lstm_cell_backward(step, ws, gh, gc):
