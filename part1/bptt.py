@@ -7,7 +7,8 @@ Same maths as the autograd loops in vanilla_rnn.py and lstm.py, arranged for spe
   while dz_t is in cache) or one batched matmul after the loop (on CUDA, where launches are what costs);
 - elementwise work writes into preallocated buffers (`out=`), and every buffer is reused from one training
   step to the next (a Workspace): fresh 26 MB allocations each step cost more in page faults than the
-  arithmetic they hold. On CUDA with float32, the LSTM cell is one Triton kernel per step (triton_cells.py).
+  arithmetic they hold. On CUDA with float32, each step of either model is one Triton kernel forward and one
+  backward, its matmul included (triton_cells.py).
 Both autograd Functions return only the last hidden state h_T, which is all the classifier reads.
 """
 from typing import NamedTuple
@@ -69,7 +70,8 @@ class Workspace:
         self.c = like.new_zeros(T + 1, n, B)
         self.tanh_c = like.new_empty(T, n, B)
         self.q = like.new_empty(T, n, B)
-        self.deriv = like.new_empty(rows, B)  # activation derivatives (CPU cell): 1 - g^2, s * (1 - s) for i, f, o
+        self.deriv = like.new_empty(rows, B)  # activation derivatives (eager cell): 1 - g^2, s (1 - s) for i, f, o
+        self.deriv_g, self.deriv_sig = self.deriv[:n], self.deriv[n:]
         self.steps = [LSTMStep(**b, dz_gates=b["dz"].split(n), z=self.z[t], gates=self.z[t].split(n),
                                sig=self.z[t, n:], c=self.c[t], c_next=self.c[t + 1], tanh_c=self.tanh_c[t],
                                q=self.q[t]) for t, b in enumerate(base)]
@@ -107,10 +109,9 @@ def lstm_cell_forward(step, ws):
 def lstm_cell_backward(step, ws, gh, gc):
     """dL/dz_t into step.dz from dL/dh_t (gh) and dL/dc_t (gc); gc becomes dL/dc_{t-1}."""
     g, i, f, o = step.gates
-    n = g.size(0)
     dz_g, dz_i, dz_f, dz_o = step.dz_gates
-    torch.addcmul(ws.ones, g, g, value=-1, out=ws.deriv[:n])
-    torch.addcmul(step.sig, step.sig, step.sig, value=-1, out=ws.deriv[n:])
+    torch.addcmul(ws.ones, g, g, value=-1, out=ws.deriv_g)
+    torch.addcmul(step.sig, step.sig, step.sig, value=-1, out=ws.deriv_sig)
     gc.addcmul_(gh, step.q)
     torch.mul(gc, i, out=dz_g)
     torch.mul(gc, g, out=dz_i)
