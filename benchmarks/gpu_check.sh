@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The GPU checks in one go: CUDA tests, Triton tiles, step timings against cuDNN, and sweep wall times.
-# bash benchmarks/gpu_check.sh [output folder] [seconds for the paper preset]   (needs a CUDA device)
+# bash benchmarks/gpu_check.sh [output folder] [seconds for the paper preset] [its --jobs]   (needs CUDA)
 set -uo pipefail
 out=${1:-results/gpu_check}
 paper_seconds=${2:-0}
+paper_jobs=${3:-1}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/device.txt"
@@ -36,9 +37,10 @@ print(f"--jobs 1 and --jobs 4: {same} of {len(runs)} runs identical")
 EOF
 if [ "$paper_seconds" -gt 0 ]; then
     start=$(date +%s)
-    timeout "$paper_seconds" python start1.py --preset paper --device cuda --out_dir "$out/paper" 2>/dev/null \
+    timeout "$paper_seconds" python start1.py --preset paper --device cuda --jobs "$paper_jobs" \
+        --out_dir "$out/paper" 2>/dev/null \
         | tail -n 22 > "$out/paper.txt"
-    echo "paper preset: $(wc -l < "$out/paper/runs.jsonl") of 72 runs in $(( $(date +%s) - start )) s" \
+    echo "paper preset, --jobs $paper_jobs: $(wc -l < "$out/paper/runs.jsonl") of 72 runs in $(( $(date +%s) - start )) s" \
         | tee -a "$out/paper.txt"
     tail -n 20 "$out/paper.txt"
 fi
