@@ -8,7 +8,8 @@ paper_jobs=${3:-1}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/device.txt"
-python -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" | tee -a "$out/device.txt"
+python -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" \
+    | tee -a "$out/device.txt"
 python -m pytest -q -p no:cacheprovider tests/test_cuda.py tests/test_triton_cells.py tests/test_models.py 2>&1 \
     | tail -n 30 | tee "$out/tests.txt"
 python benchmarks/tune_triton_tiles.py --length 100 --repeats 3 2>&1 | tee "$out/tiles.txt"
@@ -40,7 +41,8 @@ if [ "$paper_seconds" -gt 0 ]; then
     timeout "$paper_seconds" python start1.py --preset paper --device cuda --jobs "$paper_jobs" \
         --out_dir "$out/paper" 2>/dev/null \
         | tail -n 22 > "$out/paper.txt"
-    echo "paper preset, --jobs $paper_jobs: $(wc -l < "$out/paper/runs.jsonl") of 72 runs in $(( $(date +%s) - start )) s" \
+    runs=$(wc -l < "$out/paper/runs.jsonl")
+    echo "paper preset, --jobs $paper_jobs: $runs of 72 runs in $(( $(date +%s) - start )) s" \
         | tee -a "$out/paper.txt"
     tail -n 20 "$out/paper.txt"
 fi
