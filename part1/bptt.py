@@ -150,7 +150,8 @@ class _Sequence(torch.autograd.Function):
     def backward(cls, ctx, grad_h):
         ws = cls.workspace(ctx)
         gh = grad_h.t().contiguous()  # dL/dh_t, (n, B)
-        gW, gx = torch.zeros_like(ws.W), []  # filled by the eager loop on the CPU
+        gW = None if ws.deferred else torch.zeros_like(ws.W)  # deferred: made in finish() from every dz_t
+        gx = []  # the eager loop's dL/dx_t on the CPU
         cls.backward_steps(ctx, ws, gh, gW, gx)
         return cls.finish(ctx, gW, gx)
 
