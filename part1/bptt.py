@@ -7,8 +7,9 @@ Same maths as the autograd loops in vanilla_rnn.py and lstm.py, arranged for spe
   while dz_t is in cache) or one batched matmul after the loop (on CUDA, where launches are what costs);
 - elementwise work writes into preallocated buffers (`out=`), and every buffer is reused from one training
   step to the next (a Workspace): fresh 26 MB allocations each step cost more in page faults than the
-  arithmetic they hold. On CUDA with float32, each step of either model is one Triton kernel forward and one
-  backward, its matmul included (triton_cells.py).
+  arithmetic they hold. On the CPU with float32, the products of each step are compiled loops where a C++
+  compiler is at hand (cpp_cells.py); on CUDA with float32, each step of either model is one Triton kernel
+  forward and one backward, its matmul included (triton_cells.py).
 Both autograd Functions return only the last hidden state h_T, which is all the classifier reads.
 """
 from typing import NamedTuple
@@ -95,19 +96,27 @@ def stack_weights(W_h, W_x, b):
     return torch.cat([W_h, W_x, b.unsqueeze(1)], dim=1)
 
 
-def lstm_cell_forward(step, ws):
-    """g = tanh, i, f, o = sigmoid (in place in step.z); c_t = g * i + c_{t-1} * f; h_t = tanh(c_t) * o."""
+def lstm_cell_forward(step, ws, cells=None):
+    """g = tanh, i, f, o = sigmoid (in place in step.z); c_t = g * i + c_{t-1} * f; h_t = tanh(c_t) * o.
+    With cells (part1.cpp_cells), the products are compiled loops; tanh and sigmoid stay PyTorch's."""
     g, i, f, o = step.gates
     g.tanh_()
     step.sig.sigmoid_()
+    if cells:
+        cells.lstm_cell_state(step.z, step.c, step.c_next)
+        torch.tanh(step.c_next, out=step.tanh_c)
+        cells.lstm_cell_output(step.z, step.tanh_c, step.h_next, step.q)
+        return
     torch.mul(g, i, out=step.c_next).addcmul_(step.c, f)
     torch.tanh(step.c_next, out=step.tanh_c)
     torch.mul(step.tanh_c, o, out=step.h_next)
     torch.addcmul(o, step.h_next, step.tanh_c, value=-1, out=step.q)  # o (1 - tanh(c)^2) = o - h tanh(c)
 
 
-def lstm_cell_backward(step, ws, gh, gc):
+def lstm_cell_backward(step, ws, gh, gc, cells=None):
     """dL/dz_t into step.dz from dL/dh_t (gh) and dL/dc_t (gc); gc becomes dL/dc_{t-1}."""
+    if cells:
+        return cells.lstm_cell_backward(step.z, step.c, step.tanh_c, step.q, gh, gc, step.dz)
     g, i, f, o = step.gates
     dz_g, dz_i, dz_f, dz_o = step.dz_gates
     torch.addcmul(ws.ones, g, g, value=-1, out=ws.deriv_g)
@@ -130,6 +139,14 @@ def fused_kernels(x):
     except ImportError:  # a CUDA build without Triton: the eager loop works there too
         return None
     return triton_cells
+
+
+def compiled_cells(x):
+    """part1.cpp_cells' compiled module for float32 CPU tensors where it could be built; None: PyTorch ops."""
+    if x.is_cuda or x.dtype != torch.float32:
+        return None
+    from part1 import cpp_cells
+    return cpp_cells.load()
 
 
 class _Sequence(torch.autograd.Function):
@@ -166,6 +183,7 @@ class _Sequence(torch.autograd.Function):
         ws.W[:, :W.size(1)] = W
         ctx.pool, ctx.key, ctx.ws, ctx.width = pool, key, ws, W.size(1)
         ctx.kernels = fused_kernels(x)
+        ctx.cells = compiled_cells(x)
         return ws
 
     @staticmethod
@@ -215,7 +233,10 @@ class RNNSequence(_Sequence):
             return ctx.kernels.rnn_backward(ws, gh)
         for step in reversed(ws.steps):
             h = step.h_next
-            torch.addcmul(ws.ones, h, h, value=-1, out=step.dz).mul_(gh)  # dz = dh * (1 - h^2)
+            if ctx.cells:
+                ctx.cells.rnn_cell_backward(h, gh, step.dz)
+            else:
+                torch.addcmul(ws.ones, h, h, value=-1, out=step.dz).mul_(gh)  # dz = dh * (1 - h^2)
             cls.backward_step(ctx, step, gh, gW, gx)
 
 
@@ -230,7 +251,7 @@ class LSTMSequence(_Sequence):
             return ctx.kernels.lstm_forward(ws)
         for step in ws.steps:
             torch.mm(ws.W, step.hx, out=step.z)
-            lstm_cell_forward(step, ws)
+            lstm_cell_forward(step, ws, ctx.cells)
 
     @classmethod
     def backward_steps(cls, ctx, ws, gh, gW, gx):
@@ -238,5 +259,5 @@ class LSTMSequence(_Sequence):
             return ctx.kernels.lstm_backward(ws, gh)
         gc = torch.zeros_like(gh)  # dL/dc_t
         for step in reversed(ws.steps):
-            lstm_cell_backward(step, ws, gh, gc)
+            lstm_cell_backward(step, ws, gh, gc, ctx.cells)
             cls.backward_step(ctx, step, gh, gW, gx)
