@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from tqdm import tqdm
 
+from common.device import resolve_device
 from common.files import append_jsonl, atomic_write_text, read_jsonl
+from part1 import cpp_cells
 from part1.train import default_config, train
 
 # Options that change how a run is executed or reported, not what it computes.
@@ -102,6 +104,8 @@ def finished_records(configs, jobs):
         for config in configs:
             yield train(config)
         return
+    if any(config.impl == "fast" and resolve_device(config.device).type == "cpu" for config in configs):
+        cpp_cells.load()  # built once here, not by every worker at the same time
     # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
     with multiprocessing.get_context("spawn").Pool(jobs) as pool:
         yield from pool.imap_unordered(train_quietly, configs)

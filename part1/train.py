@@ -14,6 +14,7 @@ from tqdm import tqdm
 from common.cli import ArgumentParser, UserError, progress_line, run_main
 from common.device import resolve_device, torch_threads
 from common.files import append_jsonl, ensure_writable_dir
+from part1.bptt import compiled_cells
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
 from part1.recurrent import IMPLEMENTATIONS
@@ -195,6 +196,7 @@ def run(config, return_model, progress):
         "test_accuracy": test_accuracy,
         "wall_seconds": time.perf_counter() - started,
         "device": str(device),
+        "cpp_cells": bool(config.impl == "fast" and compiled_cells(test_inputs)),
         "torch_version": torch.__version__,
         "config": vars(config).copy(),
     }
