@@ -23,6 +23,7 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from common.device import resolve_device  # noqa: E402
+from part1 import cpp_cells  # noqa: E402
 from part1.dataset import PalindromeDataset  # noqa: E402
 from part1.lstm import LSTM  # noqa: E402
 from part1.step import WARMUP_STEPS, make_train_step  # noqa: E402
@@ -45,22 +46,25 @@ class BuiltIn(nn.Module):
 
 
 def implementations(model_type, device):
-    """Both from-scratch paths (part1's impl="fast" and impl="reference") and the built-in layer."""
-    if model_type == "RNN":
-        return {"fast": VanillaRNN(0, D, N, C, device=device),
-                "reference": VanillaRNN(0, D, N, C, device=device, impl="reference"),
-                "nn.RNN": BuiltIn(nn.RNN(D, N, batch_first=True)).to(device)}
-    return {"fast": LSTM(0, D, N, C, device=device),
-            "reference": LSTM(0, D, N, C, device=device, impl="reference"),
-            "nn.LSTM": BuiltIn(nn.LSTM(D, N, batch_first=True)).to(device)}
+    """Both from-scratch paths (part1's impl="fast" and impl="reference") and the built-in layer; on the CPU
+    also the fast path with PyTorch ops in place of the compiled cells ("fast, torch ops")."""
+    cls, layer = (VanillaRNN, nn.RNN) if model_type == "RNN" else (LSTM, nn.LSTM)
+    models = {"fast": cls(0, D, N, C, device=device)}
+    if device.type == "cpu" and cpp_cells.load():
+        models["fast, torch ops"] = cls(0, D, N, C, device=device)
+    models["reference"] = cls(0, D, N, C, device=device, impl="reference")
+    models[f"nn.{model_type}"] = BuiltIn(layer(D, N, batch_first=True)).to(device)
+    return models
 
 
-def make_step(model, data, device, graphed):
+def make_step(model, data, device, graphed, compiled_cells=True):
     optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, capturable=graphed)
     train_step = make_train_step(model, optimizer, max_norm=10.0, graphed=graphed)
 
     def step():
+        cpp_cells.enabled = compiled_cells
         train_step(*data.batch(B, device))
+        cpp_cells.enabled = True
     return step
 
 
@@ -81,7 +85,8 @@ def measure(model_type, length, device, repeats, steps):
     step_fns = {}
     for graphed in [False, True] if device.type == "cuda" else [False]:
         for name, model in implementations(model_type, device).items():
-            step_fns[name + (" graph" if graphed else "")] = make_step(model, data, device, graphed)
+            step_fns[name + (" graph" if graphed else "")] = make_step(model, data, device, graphed,
+                                                                       compiled_cells=name != "fast, torch ops")
     for step in step_fns.values():
         time_steps(step, device, WARMUP_STEPS + 2)  # warm-up, and the capture of the graphed steps
     times = {name: [] for name in step_fns}
