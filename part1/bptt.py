@@ -200,7 +200,8 @@ class _Sequence(torch.autograd.Function):
             gW.addmm_(step.dz, step.hx_t)
             if ctx.needs_input_grad[0]:
                 gx.append(ws.W_x_t @ step.dz)
-        torch.mm(ws.W_h_t, step.dz, out=gh)
+        if step is not ws.steps[0]:  # dL/dh_0 is never used: h_0 = 0 is no parameter
+            torch.mm(ws.W_h_t, step.dz, out=gh)
 
     @staticmethod
     def finish(ctx, gW, gx):
