@@ -58,7 +58,7 @@ def implementations(model_type, device):
 
 
 def make_step(model, data, device, graphed, compiled_cells=True):
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, capturable=graphed)
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, capturable=graphed, foreach=True)
     train_step = make_train_step(model, optimizer, max_norm=10.0, graphed=graphed)
 
     def step():

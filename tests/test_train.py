@@ -4,7 +4,8 @@ import json
 import pytest
 import torch
 
-from part1.train import default_config, evaluate, has_converged, train
+from part1.lstm import LSTM
+from part1.train import default_config, evaluate, has_converged, make_optimizer, train
 from tests.conftest import assert_one_line_error, run_cli
 
 
@@ -111,3 +112,22 @@ def test_unwritable_out_dir_gives_one_line(tmp_path):
     blocker.write_text("")
     result = run_cli("-m", "part1.train", "--train_steps", "1", "--out_dir", blocker / "sub")
     assert_one_line_error(result, "cannot write to output folder", "--out_dir")
+
+
+@pytest.mark.parametrize("optimizer", ["rmsprop", "adam"])
+def test_optimizer_updates_all_parameters_in_one_call_as_the_loop_would(optimizer):
+    """make_optimizer's foreach update gives exactly the parameters of PyTorch's per-parameter loop."""
+    torch.manual_seed(0)
+    models = [LSTM(7, 10, 16, 10) for _ in range(2)]
+    models[1].load_state_dict(models[0].state_dict())
+    config = default_config(optimizer=optimizer, learning_rate=1e-2)
+    kind = torch.optim.Adam if optimizer == "adam" else torch.optim.RMSprop
+    optimizers = [make_optimizer(config, models[0]), kind(models[1].parameters(), lr=1e-2, foreach=False)]
+    for _ in range(3):
+        x, y = torch.randn(8, 7, 10), torch.randint(0, 10, (8,))
+        for model, opt in zip(models, optimizers):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+    for (name, p), q in zip(models[0].named_parameters(), models[1].parameters()):
+        assert torch.equal(p, q), name
