@@ -98,15 +98,12 @@ def stack_weights(W_h, W_x, b):
 
 def lstm_cell_forward(step, ws, cells=None):
     """g = tanh, i, f, o = sigmoid (in place in step.z); c_t = g * i + c_{t-1} * f; h_t = tanh(c_t) * o.
-    With cells (part1.cpp_cells), the products are compiled loops; tanh and sigmoid stay PyTorch's."""
+    With cells (part1.cpp_cells), the same in one call, its products as compiled loops."""
+    if cells:
+        return cells.lstm_cell_forward(step.z, step.c, step.c_next, step.tanh_c, step.h_next, step.q)
     g, i, f, o = step.gates
     g.tanh_()
     step.sig.sigmoid_()
-    if cells:
-        cells.lstm_cell_state(step.z, step.c, step.c_next)
-        torch.tanh(step.c_next, out=step.tanh_c)
-        cells.lstm_cell_output(step.z, step.tanh_c, step.h_next, step.q)
-        return
     torch.mul(g, i, out=step.c_next).addcmul_(step.c, f)
     torch.tanh(step.c_next, out=step.tanh_c)
     torch.mul(step.tanh_c, o, out=step.h_next)

@@ -60,11 +60,13 @@ def test_rnn_cell_backward_computes_dh_times_one_minus_h_squared(cells, n, B):
 
 
 def test_cells_refuse_tensors_of_the_wrong_kind(cells):
-    z, c, c_next = torch.zeros(4 * 6, 5), torch.zeros(6, 5), torch.zeros(6, 5)
-    cells.lstm_cell_state(z, c, c_next)
+    z, c, c_next, tanh_c, h, q = torch.zeros(4 * 6, 5), *(torch.zeros(6, 5) for _ in range(5))
+    cells.lstm_cell_forward(z, c, c_next, tanh_c, h, q)
     for bad in [torch.zeros(6, 4), torch.zeros(6, 5, dtype=torch.float64), torch.zeros(5, 6).t()]:
         with pytest.raises(RuntimeError, match="c_next must be a contiguous float32 CPU tensor of 30 elements"):
-            cells.lstm_cell_state(z, c, bad)
+            cells.lstm_cell_forward(z, c, bad, tanh_c, h, q)
+    with pytest.raises(RuntimeError, match=r"z must be \(4n, B\) for c of \(n, B\)"):
+        cells.lstm_cell_forward(torch.zeros(4 * 5, 6), c, c_next, tanh_c, h, q)
 
 
 @pytest.mark.parametrize("cls", [VanillaRNN, LSTM])

@@ -1,5 +1,5 @@
-// The elementwise work of one step of part1's recurrences, each as one pass over memory.
-// Tensors are contiguous float32 CPU tensors of n * B elements (the blocks of z: 4 * n * B), laid out as in
+// The elementwise work of one step of part1's recurrences, the products in one pass over memory each.
+// Tensors are contiguous float32 CPU tensors of n * B elements (z and dz: 4 * n * B), laid out as in
 // part1/bptt.py's Workspace; the names follow the eager cells there, which compute the same.
 #include <torch/extension.h>
 
@@ -15,12 +15,21 @@ float* data(const at::Tensor& t, int64_t numel, const char* name) {
   return t.data_ptr<float>();
 }
 
-// c_t = g * i + c_{t-1} * f, from the activations z = [g; i; f; o].
-void lstm_cell_state(const at::Tensor& z, const at::Tensor& c, const at::Tensor& c_next) {
-  const int64_t N = c.numel();
+// One forward step from the pre-activations z = [z_g; z_i; z_f; z_o] (4n x B) and c_{t-1}: g = tanh, i, f, o =
+// sigmoid (in place in z, by PyTorch's own kernels), c_t = g * i + c_{t-1} * f, tanh(c_t), h_t = tanh(c_t) * o
+// and q = o - h_t tanh(c_t) = o (1 - tanh(c_t)^2), which is dh_t/dc_t.
+void lstm_cell_forward(const at::Tensor& z, const at::Tensor& c, const at::Tensor& c_next, at::Tensor tanh_c,
+                       const at::Tensor& h, const at::Tensor& q) {
+  const int64_t n = c.size(0), N = c.numel();
+  TORCH_CHECK(z.dim() == 2 && z.size(0) == 4 * n && z.size(1) == c.size(1), "z must be (4n, B) for c of (n, B)");
   const float* g_ = data(z, 4 * N, "z");
   const float* c_ = data(c, N, "c");
   float* c_next_ = data(c_next, N, "c_next");
+  float* tanh_c_ = data(tanh_c, N, "tanh_c");
+  float* h_ = data(h, N, "h");
+  float* q_ = data(q, N, "q");
+  z.narrow(0, 0, n).tanh_();
+  z.narrow(0, n, 3 * n).sigmoid_();
   at::parallel_for(0, N, GRAIN, [&](int64_t begin, int64_t end) {
     const float* __restrict__ g = g_;
     const float* __restrict__ i = g_ + N;
@@ -29,17 +38,9 @@ void lstm_cell_state(const at::Tensor& z, const at::Tensor& c, const at::Tensor&
     float* __restrict__ c_t = c_next_;
     for (int64_t j = begin; j < end; j++) c_t[j] = g[j] * i[j] + c_prev[j] * f[j];
   });
-}
-
-// h_t = tanh(c_t) * o and q = o - h_t tanh(c_t) = o (1 - tanh(c_t)^2), which is dh_t/dc_t.
-void lstm_cell_output(const at::Tensor& z, const at::Tensor& tanh_c, const at::Tensor& h, const at::Tensor& q) {
-  const int64_t N = tanh_c.numel();
-  const float* o_ = data(z, 4 * N, "z") + 3 * N;
-  const float* tanh_c_ = data(tanh_c, N, "tanh_c");
-  float* h_ = data(h, N, "h");
-  float* q_ = data(q, N, "q");
+  at::tanh_out(tanh_c, c_next);
   at::parallel_for(0, N, GRAIN, [&](int64_t begin, int64_t end) {
-    const float* __restrict__ o = o_;
+    const float* __restrict__ o = g_ + 3 * N;
     const float* __restrict__ t = tanh_c_;
     float* __restrict__ h_t = h_;
     float* __restrict__ q_t = q_;
@@ -103,8 +104,7 @@ void rnn_cell_backward(const at::Tensor& h, const at::Tensor& gh, const at::Tens
 }  // namespace
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
-  m.def("lstm_cell_state", &lstm_cell_state, "c_t = g * i + c_{t-1} * f");
-  m.def("lstm_cell_output", &lstm_cell_output, "h_t = tanh(c_t) * o; q = o (1 - tanh(c_t)^2)");
+  m.def("lstm_cell_forward", &lstm_cell_forward, "one forward step of the LSTM cell after its matmul");
   m.def("lstm_cell_backward", &lstm_cell_backward, "dL/dz_t; dL/dc_t becomes dL/dc_{t-1}");
   m.def("rnn_cell_backward", &rnn_cell_backward, "dL/dz_t = dL/dh_t (1 - h_t^2)");
 }
