@@ -51,4 +51,5 @@ def _build():
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         print(f"part1: the C++ cells could not be built ({reason}); using PyTorch ops "
               f"(set {ENV}=0 to skip the build)", file=sys.stderr, flush=True)
+        os.environ[ENV] = "0"  # worker processes started from here do not try again
         return None

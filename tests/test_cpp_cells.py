@@ -2,6 +2,7 @@
 
 Where a C++ compiler and ninja are at hand the cells must build; elsewhere these tests skip.
 """
+import os
 import shutil
 
 import pytest
@@ -82,6 +83,7 @@ def test_fast_path_equals_the_reference_with_and_without_the_cells(cls, hidden, 
 def test_a_failed_build_falls_back_to_pytorch_ops_with_one_line(monkeypatch, capsys, tmp_path):
     def fail(*args, **kwargs):
         raise RuntimeError("Error building extension 'part1_cells'\n[compiler output]")
+    monkeypatch.setenv(cpp_cells.ENV, "1")
     monkeypatch.setattr(cpp_cells, "enabled", True)
     monkeypatch.setattr(cpp_cells, "_tried", False)
     monkeypatch.setattr(cpp_cells, "_module", None)
@@ -92,4 +94,5 @@ def test_a_failed_build_falls_back_to_pytorch_ops_with_one_line(monkeypatch, cap
     lines = capsys.readouterr().err.splitlines()
     assert lines[-1].startswith("part1: the C++ cells could not be built (Error building extension 'part1_cells')")
     assert sum("could not be built" in line for line in lines) == 1
+    assert os.environ[cpp_cells.ENV] == "0"  # so that a sweep's worker processes skip the build
     assert_fast_equals_reference(LSTM)
