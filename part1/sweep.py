@@ -87,6 +87,8 @@ def run_sweep(configs, runs_path, jobs=1):
     todo = [c for c in configs if run_key(vars(c)) not in done]
     if len(todo) < len(configs):
         tqdm.write(f"{len(configs) - len(todo)} of {len(configs)} runs already in {runs_path}; skipping them")
+    if any(config.impl == "fast" and resolve_device(config.device).type == "cpu" for config in todo):
+        cpp_cells.load()  # built once here, before the progress bar, not by every worker at the same time
     bar = tqdm(total=len(todo), desc="sweep", unit="run", dynamic_ncols=True)
     for record in finished_records(todo, jobs):
         append_jsonl(runs_path, record)
@@ -104,8 +106,6 @@ def finished_records(configs, jobs):
         for config in configs:
             yield train(config)
         return
-    if any(config.impl == "fast" and resolve_device(config.device).type == "cpu" for config in configs):
-        cpp_cells.load()  # built once here, not by every worker at the same time
     # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
     with multiprocessing.get_context("spawn").Pool(jobs) as pool:
         yield from pool.imap_unordered(train_quietly, configs)

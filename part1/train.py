@@ -161,6 +161,8 @@ def run(config, return_model, progress):
     train_data, (test_inputs, test_targets) = train_and_test_data(
         config.input_length, config.seed, config.eval_size, one_hot=config.input_dim == 10, device=device)
     model = make_model(config, device)
+    # Load (on first use: build) the C++ cells now, so that saying so does not break into the progress bar.
+    cpp_cells = config.impl == "fast" and compiled_cells(test_inputs) is not None
     graphed = uses_cuda_graph(config, device)
     optimizer = make_optimizer(config, model, capturable=graphed)
     train_step = make_train_step(model, optimizer, config.max_norm, graphed)
@@ -198,7 +200,7 @@ def run(config, return_model, progress):
         "test_accuracy": test_accuracy,
         "wall_seconds": time.perf_counter() - started,
         "device": str(device),
-        "cpp_cells": bool(config.impl == "fast" and compiled_cells(test_inputs)),
+        "cpp_cells": cpp_cells,
         "torch_version": torch.__version__,
         "config": vars(config).copy(),
     }

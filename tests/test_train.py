@@ -4,6 +4,7 @@ import json
 import pytest
 import torch
 
+from part1 import cpp_cells
 from part1.lstm import LSTM
 from part1.train import default_config, evaluate, has_converged, make_optimizer, train
 from tests.conftest import assert_one_line_error, run_cli
@@ -25,6 +26,14 @@ def test_short_run_learns_length_5_and_is_reproducible(model_type):
     assert first["seed"] == 3 and first["config"]["seed"] == 3
     assert set(first) >= {"model_type", "input_length", "seed", "steps", "converged", "train_loss",
                           "test_accuracy", "wall_seconds", "device", "config"}
+
+
+@pytest.mark.parametrize("impl", ["fast", "reference"])
+def test_record_says_whether_the_cpp_cells_were_used(impl, monkeypatch):
+    expected = impl == "fast" and cpp_cells.load() is not None
+    assert train(quick_config("LSTM", train_steps=2, impl=impl))["cpp_cells"] is expected
+    monkeypatch.setattr(cpp_cells, "enabled", False)
+    assert train(quick_config("LSTM", train_steps=2, impl=impl))["cpp_cells"] is False
 
 
 def test_different_seeds_give_different_runs():
