@@ -1,5 +1,5 @@
-"""The fast path's per-step elementwise work on the CPU as compiled loops (part1/csrc/cells.cpp), one pass over
-memory each instead of one per PyTorch op.
+"""The fast path's per-step elementwise work on the CPU in one call per cell (part1/csrc/cells.cpp): the products
+as compiled loops, one pass over memory each instead of one PyTorch op each; tanh and sigmoid stay PyTorch's.
 
 Compiled with PyTorch's C++ extension tools on first use (about 30 s; ninja and a C++ compiler needed), then
 loaded from PyTorch's extension cache. Where it cannot be built, load() says why in one line and returns None,
@@ -42,7 +42,7 @@ def build_directory():
 def _build():
     from torch.utils import cpp_extension
     directory = build_directory()
-    if not (directory / f"{NAME}.so").exists():
+    if not any(path.suffix in (".so", ".pyd") for path in directory.glob(f"{NAME}*")):
         print("part1: compiling the C++ cells (first use only, about 30 s)", file=sys.stderr, flush=True)
     try:
         directory.mkdir(parents=True, exist_ok=True)
