@@ -58,13 +58,15 @@ def implementations(model_type, device):
 
 
 def make_step(model, data, device, graphed, compiled_cells=True):
+    """One training step as part1.train takes it; compiled_cells=False switches the C++ cells off for it."""
     optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, capturable=graphed, foreach=True)
     train_step = make_train_step(model, optimizer, max_norm=10.0, graphed=graphed)
+    enabled = cpp_cells.enabled  # PART1_CPP_CELLS=0 keeps them off everywhere
 
     def step():
-        cpp_cells.enabled = compiled_cells
+        cpp_cells.enabled = enabled and compiled_cells
         train_step(*data.batch(B, device))
-        cpp_cells.enabled = True
+        cpp_cells.enabled = enabled
     return step
 
 
