@@ -49,6 +49,7 @@ def _build():
         return cpp_extension.load(NAME, [str(SOURCE)], extra_cflags=FLAGS, build_directory=str(directory))
     except (OSError, RuntimeError, ImportError, subprocess.SubprocessError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        reason = reason if len(reason) <= 160 else reason[:157] + "..."  # a failed compile quotes its whole command
         print(f"part1: the C++ cells could not be built ({reason}); using PyTorch ops "
               f"(set {ENV}=0 to skip the build)", file=sys.stderr, flush=True)
         os.environ[ENV] = "0"  # worker processes started from here do not try again
