@@ -148,7 +148,8 @@ def compiled_cells(x):
 
 class _Sequence(torch.autograd.Function):
     """What both recurrences share; a subclass gives GATES, the SAVED buffers and its forward_steps and
-    backward_steps, each either launching part1.triton_cells' kernels (ctx.kernels) or an eager loop."""
+    backward_steps, each either launching part1.triton_cells' kernels (ctx.kernels) or an eager loop, whose
+    cells are part1.cpp_cells' compiled ones where ctx.cells is set."""
     GATES = 1
     SAVED = ()
 
