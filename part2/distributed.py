@@ -3,6 +3,7 @@ import os
 
 import torch
 import torch.distributed as dist
+from torch.nn.parallel import DistributedDataParallel
 
 
 def setup(device):
@@ -20,6 +21,18 @@ def setup(device):
     else:
         dist.init_process_group("gloo")
     return dist.get_rank(), dist.get_world_size(), device
+
+
+def data_parallel(model):
+    """model in DistributedDataParallel on a process group of its own; without torchrun, model itself.
+
+    DistributedDataParallel keeps its group alive past destroy_process_group, with the group's worker threads.
+    gather() sends Python-owned tensors through the default group; had that group outlived teardown() too, its
+    threads could free them while the interpreter shuts down, which aborts the process now and then.
+    """
+    if not dist.is_initialized():
+        return model
+    return DistributedDataParallel(model, process_group=dist.new_group())
 
 
 def teardown():

@@ -15,7 +15,6 @@ import time
 
 import torch
 import torch.nn.functional as F
-from torch.nn.parallel import DistributedDataParallel
 from tqdm import tqdm
 
 from common.cli import ArgumentParser, UserError, progress_line, run_main
@@ -179,7 +178,7 @@ def train(config):
     model = make_model(config, dataset.vocab_size, device)
     if rank > 0:  # the same initial weights everywhere, but each rank its own dropout masks
         torch.manual_seed(derive_seed(config.seed, (DROPOUT_STREAM, rank)))
-    trained = DistributedDataParallel(model) if world > 1 else model
+    trained = distributed.data_parallel(model)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.learning_rate_step,
                                                 gamma=config.learning_rate_decay)
