@@ -62,8 +62,10 @@ def test_interrupted_sweep_resumes_without_rerunning_finished_runs(tmp_path, mon
     args = ["--models", "LSTM", "--lengths", "3", "--seeds", "1", "2", "3", "--steps", "400",
             "--out_dir", str(tmp_path)]
     runs = tmp_path / "runs.jsonl"
+    # A suite started in the background inherits an ignored SIGINT; Ctrl-C's default must apply to the sweep.
     process = subprocess.Popen([sys.executable, "start1.py", *args], cwd=REPO, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while not (runs.exists() and runs.read_text()) and time.time() < deadline:
         time.sleep(0.05)
