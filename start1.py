@@ -34,6 +34,10 @@ def build_parser():
                                              "--threads_per_run on a CPU, 1 on CUDA)")
     p.add_argument("--threads_per_run", type=int, default=1,
                    help="CPU threads of each run; results depend on it, not on --jobs (default: 1)")
+    p.add_argument("--seeds_together", default="auto", choices=["auto", "on", "off"],
+                   help="train the seeds of one model and length side by side, in one process; on CUDA their steps "
+                        "are branches of one CUDA graph that the GPU runs at once. Same results either way. "
+                        "auto: on with CUDA, off on a CPU; local launcher only (default: auto)")
     p.add_argument("--replot", action="store_true", help="redraw summary and figure from runs.jsonl, train nothing")
     p.add_argument("--launcher", default="local", choices=["local", "slurm"],
                    help="local: train on this machine, --jobs at a time (default); slurm: one SLURM job per "
@@ -79,7 +83,8 @@ def main(argv=None):
         device = resolve_device(args.device)
         cores = len(os.sched_getaffinity(0))
         jobs = args.jobs or (1 if device.type == "cuda" else max(1, cores // args.threads_per_run))
-        records = run_sweep(configs, runs_path, jobs)
+        together = args.seeds_together == "on" or (args.seeds_together == "auto" and device.type == "cuda")
+        records = run_sweep(configs, runs_path, jobs, together)
 
     rows = summarize(records)
     summary_path = out_dir / f"{args.preset}_summary.csv"

@@ -5,8 +5,9 @@ Also the part 2 text model's training step and characters per second.
 A training step is what part1.train does: draw a batch, forward, last-step cross-entropy, backward,
 gradient clipping, RMSprop. Implementations are timed in turns in one process, so the ratio column is
 robust to a noisy machine. On CUDA every implementation is also timed as a CUDA graph of its whole step
-("graph" rows, ratio against the built-in layer's graph). --project_paper multiplies the measured times by
-the paper preset's grid.
+("graph" rows, ratio against the built-in layer's graph), and the "fast x4 graph" row times four models' steps
+taken together as one graph, as `start1.py --seeds_together` trains four seeds (ms for all four). --project_paper
+multiplies the measured times by the paper preset's grid.
 
 python benchmarks/bench_rnn.py [--lengths 10 50 100] [--device cpu]
 """
@@ -26,7 +27,7 @@ from common.device import resolve_device  # noqa: E402
 from part1 import cpp_cells  # noqa: E402
 from part1.dataset import PalindromeDataset  # noqa: E402
 from part1.lstm import LSTM  # noqa: E402
-from part1.step import WARMUP_STEPS, make_train_step  # noqa: E402
+from part1.step import WARMUP_STEPS, make_train_steps  # noqa: E402
 from part1.sweep import PRESETS  # noqa: E402
 from part1.vanilla_rnn import VanillaRNN  # noqa: E402
 from part2.model import TextGenerationModel  # noqa: E402
@@ -45,27 +46,31 @@ class BuiltIn(nn.Module):
         return self.head(self.layer(x)[0][:, -1])
 
 
-def implementations(model_type, device):
-    """Both from-scratch paths (part1's impl="fast" and impl="reference") and the built-in layer; on the CPU
-    also the fast path with PyTorch ops in place of the compiled cells ("fast, torch ops")."""
+def implementations(model_type, device, graphed):
+    """Name -> the models trained together in one step: both from-scratch paths (part1's impl="fast" and
+    impl="reference") and the built-in layer; on the CPU also the fast path with PyTorch ops in place of the
+    compiled cells ("fast, torch ops"); as CUDA graphs also four fast models together ("fast x4")."""
     cls, layer = (VanillaRNN, nn.RNN) if model_type == "RNN" else (LSTM, nn.LSTM)
-    models = {"fast": cls(0, D, N, C, device=device)}
+    models = {"fast": [cls(0, D, N, C, device=device)]}
     if device.type == "cpu" and cpp_cells.load():
-        models["fast, torch ops"] = cls(0, D, N, C, device=device)
-    models["reference"] = cls(0, D, N, C, device=device, impl="reference")
-    models[f"nn.{model_type}"] = BuiltIn(layer(D, N, batch_first=True)).to(device)
+        models["fast, torch ops"] = [cls(0, D, N, C, device=device)]
+    if graphed:
+        models["fast x4"] = [cls(0, D, N, C, device=device) for _ in range(4)]
+    models["reference"] = [cls(0, D, N, C, device=device, impl="reference")]
+    models[f"nn.{model_type}"] = [BuiltIn(layer(D, N, batch_first=True)).to(device)]
     return models
 
 
-def make_step(model, data, device, graphed, compiled_cells=True):
-    """One training step as part1.train takes it; compiled_cells=False switches the C++ cells off for it."""
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=1e-3, capturable=graphed, foreach=True)
-    train_step = make_train_step(model, optimizer, max_norm=10.0, graphed=graphed)
+def make_step(models, data, device, graphed, compiled_cells=True):
+    """The models' training steps as part1.train takes them; compiled_cells=False switches the C++ cells off."""
+    optimizers = [torch.optim.RMSprop(model.parameters(), lr=1e-3, capturable=graphed, foreach=True)
+                  for model in models]
+    train_steps = make_train_steps(models, optimizers, max_norm=10.0, graphed=graphed)
     enabled = cpp_cells.enabled  # PART1_CPP_CELLS=0 keeps them off everywhere
 
     def step():
         cpp_cells.enabled = enabled and compiled_cells
-        train_step(*data.batch(B, device))
+        train_steps([data.batch(B, device) for _ in models])
         cpp_cells.enabled = enabled
     return step
 
@@ -86,8 +91,8 @@ def measure(model_type, length, device, repeats, steps):
     data = PalindromeDataset(length + 1, seed=0, one_hot=True)
     step_fns = {}
     for graphed in [False, True] if device.type == "cuda" else [False]:
-        for name, model in implementations(model_type, device).items():
-            step_fns[name + (" graph" if graphed else "")] = make_step(model, data, device, graphed,
+        for name, models in implementations(model_type, device, graphed).items():
+            step_fns[name + (" graph" if graphed else "")] = make_step(models, data, device, graphed,
                                                                        compiled_cells=name != "fast, torch ops")
     for step in step_fns.values():
         time_steps(step, device, WARMUP_STEPS + 2)  # warm-up, and the capture of the graphed steps
@@ -148,8 +153,11 @@ def main():
                 baseline = results[f"nn.{model_type}" + (" graph" if name.endswith("graph") else "")][0]
                 print(f"{model_type:>5} {length:>4} {name:>16} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
                       f"{median / baseline:>6.2f}")
-            fastest = results["fast graph" if device.type == "cuda" else "fast"][0]
-            projected += fastest / 1000 * paper.train_steps * len(paper.seeds)
+            if device.type == "cuda":  # the seeds of one (model, length) together, four at a time
+                per_seed = results["fast x4 graph"][0] / 4
+            else:
+                per_seed = results["fast"][0]
+            projected += per_seed / 1000 * paper.train_steps * len(paper.seeds)
     median, chars_per_second = measure_text_model(device, args.repeats, args.steps)
     print(f"part 2 model (batch 64, T 30, hidden 128, 2 layers): {median:.2f} ms/step, "
           f"{chars_per_second:,.0f} characters/s")

@@ -24,26 +24,26 @@ sweep() {  # name, then start1.py options: wall time and the summary table
     timeout 150 python start1.py --device cuda --out_dir "$out/$name" "$@" 2>/dev/null | tail -n 16 > "$out/$name.txt"
     echo "start1.py --device cuda $*: $(( $(date +%s) - start )) s" | tee -a "$out/$name.txt"
 }
-sweep quick_jobs1 --jobs 1
-sweep quick_jobs4 --jobs 4
+sweep quick_alone --seeds_together off
+sweep quick_together --seeds_together on
 python - "$out" <<'EOF'
 import json, sys
 runs = {}
-for name in ("quick_jobs1", "quick_jobs4"):
+for name in ("quick_alone", "quick_together"):
     for line in open(f"{sys.argv[1]}/{name}/runs.jsonl"):
         r = json.loads(line)
         runs.setdefault((r["model_type"], r["input_length"], r["seed"]), []).append(
             (r["steps"], r["train_loss"], r["test_accuracy"]))
 same = sum(a == b for a, b in runs.values())
-print(f"--jobs 1 and --jobs 4: {same} of {len(runs)} runs identical")
+print(f"seeds alone and together: {same} of {len(runs)} runs identical")
 EOF
 if [ "$paper_seconds" -gt 0 ]; then
     start=$(date +%s)
-    timeout "$paper_seconds" python start1.py --preset paper --device cuda --jobs "$paper_jobs" \
+    timeout "$paper_seconds" python start1.py --preset paper --device cuda --jobs "$paper_jobs" --seeds_together on \
         --out_dir "$out/paper" 2>/dev/null \
         | tail -n 22 > "$out/paper.txt"
     runs=$(wc -l < "$out/paper/runs.jsonl")
-    echo "paper preset, --jobs $paper_jobs: $runs of 72 runs in $(( $(date +%s) - start )) s" \
+    echo "paper preset, --jobs $paper_jobs, seeds together: $runs of 72 runs in $(( $(date +%s) - start )) s" \
         | tee -a "$out/paper.txt"
     tail -n 20 "$out/paper.txt"
 fi

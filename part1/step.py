@@ -1,4 +1,6 @@
-"""One training step (forward, last-step cross-entropy, backward, clipping, optimizer), eager or as a CUDA graph."""
+"""Training steps (forward, last-step cross-entropy, backward, clipping, optimizer), eager or as one CUDA graph."""
+from contextlib import contextmanager
+
 import torch
 import torch.nn.functional as F
 
@@ -21,39 +23,82 @@ class TrainStep:
         return loss.detach(), logits.detach()
 
 
-class GraphedTrainStep(TrainStep):
-    """The same step, captured once as a CUDA graph and then replayed: one launch per step instead of thousands.
+class TrainSteps:
+    """Independent steps of several models: steps(batches) -> [(loss, logits) or None], one batch per model.
 
-    The first WARMUP_STEPS steps run eagerly on a side stream (they train, as usual); the next call captures the
-    step, and every call from then on copies its batch into the graph's input tensors and replays it. The
-    optimizer must be built with capturable=True. The returned tensors are overwritten by the next call.
+    A None batch leaves its model out (its run is over). Here the steps run one after another.
     """
 
-    def __init__(self, model, optimizer, max_norm):
-        super().__init__(model, optimizer, max_norm)
+    def __init__(self, steps):
+        self.steps = steps
+
+    def __call__(self, batches):
+        return [None if batch is None else step(*batch) for step, batch in zip(self.steps, batches)]
+
+
+class GraphedTrainSteps(TrainSteps):
+    """The same steps, captured once as one CUDA graph and then replayed: one launch per step instead of thousands.
+
+    Each model's step is a branch of the graph on a stream of its own, so the GPU runs the models side by side,
+    each with its own kernels, exactly as if it trained alone. The first WARMUP_STEPS calls run eagerly on a side
+    stream (they train, as usual); the next call captures the graph, and every call from then on copies the
+    batches into the graph's input tensors and replays it. A model whose batch is None still replays its last
+    batch, its results unused. Optimizers must be built with capturable=True. Returned tensors are overwritten by
+    the next call.
+    """
+
+    def __init__(self, steps):
+        super().__init__(steps)
         self.calls = 0
         self.graph = None
 
-    def __call__(self, inputs, targets):
+    def __call__(self, batches):
         self.calls += 1
+        device = next(batch[0].device for batch in batches if batch is not None)
         if self.calls <= WARMUP_STEPS:
-            side = torch.cuda.Stream(device=inputs.device)
-            side.wait_stream(torch.cuda.current_stream(inputs.device))
+            side = torch.cuda.Stream(device=device)
+            side.wait_stream(torch.cuda.current_stream(device))
             with torch.cuda.stream(side):
-                out = super().__call__(inputs, targets)
-            torch.cuda.current_stream(inputs.device).wait_stream(side)
+                out = super().__call__(batches)
+            torch.cuda.current_stream(device).wait_stream(side)
             return out
         if self.graph is None:
-            self.static_inputs, self.static_targets = inputs.clone(), targets.clone()
-            self.graph = torch.cuda.CUDAGraph()
-            self.optimizer.zero_grad(set_to_none=True)  # gradients are then allocated in the graph's memory
-            with torch.cuda.graph(self.graph):
-                self.static_out = super().__call__(self.static_inputs, self.static_targets)
-        self.static_inputs.copy_(inputs)
-        self.static_targets.copy_(targets)
+            self.capture(batches, device)
+        for (inputs, targets), batch in zip(self.static_batches, batches):
+            if batch is not None:
+                inputs.copy_(batch[0])
+                targets.copy_(batch[1])
         self.graph.replay()
-        return self.static_out
+        return [None if batch is None else out for out, batch in zip(self.static_out, batches)]
+
+    def capture(self, batches, device):
+        """Record every model's step into one graph, from copies of this call's batches."""
+        self.static_batches = [(inputs.clone(), targets.clone()) for inputs, targets in batches]
+        streams = [torch.cuda.Stream(device=device) for _ in self.steps] if len(self.steps) > 1 else [None]
+        self.graph = torch.cuda.CUDAGraph()
+        for step in self.steps:
+            step.optimizer.zero_grad(set_to_none=True)  # gradients are then allocated in the graph's memory
+        with torch.cuda.graph(self.graph):
+            fork = torch.cuda.current_stream(device)
+            self.static_out = []
+            for step, stream, batch in zip(self.steps, streams, self.static_batches):
+                with branch(fork, stream):
+                    self.static_out.append(step(*batch))
 
 
-def make_train_step(model, optimizer, max_norm, graphed):
-    return (GraphedTrainStep if graphed else TrainStep)(model, optimizer, max_norm)
+@contextmanager
+def branch(fork, stream):
+    """Run the block on `stream` after the work queued on `fork`, and make `fork` wait for it; None: on `fork`."""
+    if stream is None:
+        yield
+        return
+    stream.wait_stream(fork)
+    with torch.cuda.stream(stream):
+        yield
+    fork.wait_stream(stream)
+
+
+def make_train_steps(models, optimizers, max_norm, graphed):
+    """One training step for each (model, optimizer), taken together: as one CUDA graph when graphed."""
+    steps = [TrainStep(model, optimizer, max_norm) for model, optimizer in zip(models, optimizers)]
+    return (GraphedTrainSteps if graphed else TrainSteps)(steps)

@@ -11,7 +11,7 @@ from tqdm import tqdm
 from common.device import resolve_device
 from common.files import append_jsonl, atomic_write_text, read_jsonl
 from part1 import cpp_cells
-from part1.train import default_config, train
+from part1.train import default_config, train_together
 
 # Options that change how a run is executed or reported, not what it computes.
 NOT_IN_RUN_KEY = {"device", "out_dir", "print_every", "dry_run"}
@@ -80,9 +80,12 @@ def finished_runs(runs_path):
             if isinstance(record.get("config"), dict)}
 
 
-def run_sweep(configs, runs_path, jobs=1):
+def run_sweep(configs, runs_path, jobs=1, seeds_together=False):
     """Train every config not yet in runs.jsonl, `jobs` at a time in worker processes, appending each record
-    as it finishes (this process is the only writer); return all records in the order of `configs`."""
+    as it finishes (this process is the only writer); return all records in the order of `configs`.
+
+    seeds_together: the seeds of one (model, length) train side by side (part1.train.train_together), same results.
+    """
     done = finished_runs(runs_path)
     todo = [c for c in configs if run_key(vars(c)) not in done]
     if len(todo) < len(configs):
@@ -90,30 +93,39 @@ def run_sweep(configs, runs_path, jobs=1):
     if any(config.impl == "fast" and resolve_device(config.device).type == "cpu" for config in todo):
         cpp_cells.load()  # built once here, before the progress bar, not by every worker at the same time
     bar = tqdm(total=len(todo), desc="sweep", unit="run", dynamic_ncols=True)
-    for record in finished_records(todo, jobs):
+
+    def save(record):
         append_jsonl(runs_path, record)
         done[run_key(record["config"])] = record
         bar.update()
         bar.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
                   f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
+
+    groups = seed_groups(todo) if seeds_together else [[config] for config in todo]
+    if jobs == 1 or len(groups) <= 1:
+        for group in groups:
+            train_together(group, on_record=save)
+    else:
+        # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
+        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+            for records in pool.imap_unordered(train_quietly, groups):
+                for record in records:
+                    save(record)
     bar.close()
     return [done[run_key(vars(c))] for c in configs]
 
 
-def finished_records(configs, jobs):
-    """Records of training every config, as they finish: here one by one, or in `jobs` worker processes."""
-    if jobs == 1 or len(configs) <= 1:
-        for config in configs:
-            yield train(config)
-        return
-    # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
-    with multiprocessing.get_context("spawn").Pool(jobs) as pool:
-        yield from pool.imap_unordered(train_quietly, configs)
+def seed_groups(configs):
+    """The configs in groups that differ only in their seed, in order of first appearance."""
+    groups = {}
+    for config in configs:
+        groups.setdefault(json.dumps({**vars(config), "seed": None}, sort_keys=True), []).append(config)
+    return list(groups.values())
 
 
-def train_quietly(config):
-    """train() without its progress bar, for worker processes."""
-    return train(config, progress=False)
+def train_quietly(configs):
+    """train_together() without its progress bar, for worker processes: the records."""
+    return [record for record, _ in train_together(configs, progress=False)]
 
 
 def summarize(records):

@@ -18,7 +18,7 @@ from part1.bptt import compiled_cells
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
 from part1.recurrent import IMPLEMENTATIONS
-from part1.step import make_train_step
+from part1.step import make_train_steps
 from part1.vanilla_rnn import VanillaRNN
 
 MODELS = {"RNN": VanillaRNN, "LSTM": LSTM}
@@ -146,65 +146,106 @@ def train(config, return_model=False, progress=True):
 
     With return_model, return (record, trained model); progress=False hides the progress bar.
     """
-    if isinstance(config, dict):
-        config = default_config(**config)
-    check_config(config)
-    with torch_threads(config.num_threads):
-        return run(config, return_model, progress)
+    ((record, model),) = train_together([config], progress)
+    return (record, model) if return_model else record
 
 
-def run(config, return_model, progress):
-    """train()'s work, on a checked config."""
+def train_together(configs, progress=True, on_record=None):
+    """Train runs that differ only in their seed side by side; return [(record, trained model)] in their order.
+
+    Each run keeps its own model, data, optimizer and convergence rule, so its record is the one it gets when
+    trained alone (wall_seconds and seeds_together aside). On CUDA their steps are branches of one CUDA graph,
+    which the GPU runs at the same time; on the CPU they take turns. on_record(record) is called as each run
+    finishes.
+    """
+    configs = [default_config(**c) if isinstance(c, dict) else c for c in configs]
+    for config in configs:
+        check_config(config)
+    shared = [{k: v for k, v in vars(c).items() if k != "seed"} for c in configs]
+    if any(s != shared[0] for s in shared):
+        raise ValueError("runs trained together may differ only in their seed")
+    with torch_threads(configs[0].num_threads):
+        return run(configs, progress, on_record)
+
+
+class Run:
+    """One seed's share of train_together: its data and model, made as a run of its own would make them."""
+
+    def __init__(self, config, device):
+        self.config = config
+        torch.manual_seed(config.seed)
+        self.train_data, (self.test_inputs, self.test_targets) = train_and_test_data(
+            config.input_length, config.seed, config.eval_size, one_hot=config.input_dim == 10, device=device)
+        self.model = make_model(config, device)
+        self.losses = torch.zeros(config.train_steps, device=device)  # kept on the device: no sync per step
+        self.record = None
+
+    def finish(self, step, converged, **facts):
+        """Evaluate on the held-out set and make the record of this run, stopped after `step` steps; facts
+        (wall time, device, ...) go into the record too."""
+        config = self.config
+        test_loss, test_accuracy = evaluate(self.model, self.test_inputs, self.test_targets)
+        self.record = {
+            "model_type": config.model_type,
+            "input_length": config.input_length,
+            "seed": config.seed,
+            "steps": step,
+            "converged": converged,
+            "train_loss": self.losses[max(0, step - CONVERGENCE_WINDOW):step].mean().item(),  # the last <= 100
+            "test_loss": test_loss,
+            "test_accuracy": test_accuracy,
+            **facts,
+            "config": vars(config).copy(),
+        }
+
+
+def run(configs, progress, on_record):
+    """train_together()'s work, on checked configs."""
+    config = configs[0]  # what the runs share
     device = resolve_device(config.device)
     started = time.perf_counter()
-    torch.manual_seed(config.seed)
-    train_data, (test_inputs, test_targets) = train_and_test_data(
-        config.input_length, config.seed, config.eval_size, one_hot=config.input_dim == 10, device=device)
-    model = make_model(config, device)
+    runs = [Run(c, device) for c in configs]
     # Load (on first use: build) the C++ cells now, so that saying so does not break into the progress bar.
-    cpp_cells = config.impl == "fast" and compiled_cells(test_inputs) is not None
-    graphed = uses_cuda_graph(config, device)
-    optimizer = make_optimizer(config, model, capturable=graphed)
-    train_step = make_train_step(model, optimizer, config.max_norm, graphed)
+    cpp_cells = config.impl == "fast" and compiled_cells(runs[0].test_inputs) is not None
+    facts = {"seeds_together": len(runs), "device": str(device), "cpp_cells": cpp_cells,
+             "torch_version": torch.__version__}
 
-    losses = torch.zeros(config.train_steps, device=device)  # kept on the device: no sync per step
-    converged = False
-    bar = tqdm(range(1, config.train_steps + 1), desc=f"{config.model_type} T={config.input_length}",
-               leave=False, dynamic_ncols=True, disable=not progress)
+    def finish(r, step, converged):
+        r.finish(step, converged, wall_seconds=time.perf_counter() - started, **facts)
+        if on_record is not None:
+            on_record(r.record)
+
+    graphed = uses_cuda_graph(config, device)
+    models = [r.model for r in runs]
+    train_steps = make_train_steps(models, [make_optimizer(config, m, capturable=graphed) for m in models],
+                                   config.max_norm, graphed)
+
+    label = f"{config.model_type} T={config.input_length}"
+    if len(runs) > 1:
+        label += " seeds " + " ".join(str(r.config.seed) for r in runs)
+    bar = tqdm(range(1, config.train_steps + 1), desc=label, leave=False, dynamic_ncols=True, disable=not progress)
     for step in bar:
         step_start = time.perf_counter()
-        inputs, targets = train_data.batch(config.batch_size, device)
-        loss, logits = train_step(inputs, targets)
-        losses[step - 1] = loss
-
-        if config.print_every and (step == 1 or step % config.print_every == 0):
-            accuracy = (logits.argmax(dim=1) == targets).float().mean().item()
-            examples_per_second = config.batch_size / (time.perf_counter() - step_start)
-            bar.write(progress_line(step, config.train_steps, config.batch_size, examples_per_second,
-                                    accuracy, loss.item()))
-        if has_converged(losses, step, config.min_steps, config.conv_eps):
-            converged = True
+        batches = [None if r.record else r.train_data.batch(config.batch_size, device) for r in runs]
+        outs = train_steps(batches)
+        active = [(r, batch, out) for r, batch, out in zip(runs, batches, outs) if batch is not None]
+        for r, (_, targets), (loss, logits) in active:
+            r.losses[step - 1] = loss
+            if config.print_every and (step == 1 or step % config.print_every == 0):
+                accuracy = (logits.argmax(dim=1) == targets).float().mean().item()
+                examples_per_second = config.batch_size * len(active) / (time.perf_counter() - step_start)
+                line = progress_line(step, config.train_steps, config.batch_size, examples_per_second,
+                                     accuracy, loss.item())
+                bar.write(line if len(runs) == 1 else f"seed {r.config.seed}: {line}")
+            if has_converged(r.losses, step, config.min_steps, config.conv_eps):
+                finish(r, step, True)
+        if all(r.record for r in runs):
             break
     bar.close()
-
-    test_loss, test_accuracy = evaluate(model, test_inputs, test_targets)
-    last = losses[max(0, step - CONVERGENCE_WINDOW):step]
-    record = {
-        "model_type": config.model_type,
-        "input_length": config.input_length,
-        "seed": config.seed,
-        "steps": step,
-        "converged": converged,
-        "train_loss": last.mean().item(),  # mean of the last (up to) 100 training losses
-        "test_loss": test_loss,
-        "test_accuracy": test_accuracy,
-        "wall_seconds": time.perf_counter() - started,
-        "device": str(device),
-        "cpp_cells": cpp_cells,
-        "torch_version": torch.__version__,
-        "config": vars(config).copy(),
-    }
-    return (record, model) if return_model else record
+    for r in runs:
+        if not r.record:
+            finish(r, step, False)
+    return [(r.record, r.model) for r in runs]
 
 
 def main(argv=None):

@@ -1,4 +1,5 @@
-"""The part 1 models on CUDA: both implementations against cuDNN, and CUDA-graph training against eager training.
+"""The part 1 models on CUDA: both implementations against cuDNN, CUDA-graph training against eager training, and
+seeds trained together in one graph against seeds trained alone.
 
 Skipped without a CUDA device.
 """
@@ -7,9 +8,10 @@ import torch
 from torch import nn
 
 from part1.lstm import LSTM
-from part1.train import train
+from part1.train import train, train_together
 from part1.vanilla_rnn import VanillaRNN
 from tests.test_models import check_against_pytorch
+from tests.test_train import without_timing
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
@@ -54,3 +56,16 @@ def test_cuda_graph_training_equals_eager_training(kind):
     assert abs(graphed["train_loss"] - eager["train_loss"]) < 1e-5
     for p, q in zip(graphed_model.parameters(), eager_model.parameters()):
         assert torch.allclose(p, q, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM"])
+def test_seeds_trained_together_in_one_graph_equal_seeds_trained_alone(kind):
+    """The graph's branches run the kernels a run alone runs, so records and parameters match bit for bit."""
+    configs = [dict(model_type=kind, input_length=20, input_dim=10, train_steps=400, min_steps=200, conv_eps=2e-3,
+                    eval_size=512, print_every=0, device="cuda", seed=seed) for seed in (1, 2, 3)]
+    together = train_together(configs, progress=False)
+    for (record, model), config in zip(together, configs):
+        record_alone, model_alone = train(config, return_model=True, progress=False)
+        assert without_timing(record) == without_timing(record_alone)
+        for (name, p), q in zip(model.named_parameters(), model_alone.parameters()):
+            assert torch.equal(p, q), name

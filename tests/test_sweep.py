@@ -77,8 +77,13 @@ def test_interrupted_sweep_resumes_without_rerunning_finished_runs(tmp_path, mon
     assert 1 <= len(finished) < 3
 
     trained = []
-    real_train = sweep.train
-    monkeypatch.setattr(sweep, "train", lambda config: trained.append(config.seed) or real_train(config))
+    real_train = sweep.train_together
+
+    def counting_train(configs, **kwargs):
+        trained.extend(config.seed for config in configs)
+        return real_train(configs, **kwargs)
+
+    monkeypatch.setattr(sweep, "train_together", counting_train)
     start1.main([*args, "--jobs", "1"])  # in this process, where the counting train() is
     lines = runs.read_text().splitlines()
     assert lines[:len(finished)] == finished  # nothing finished is lost or rewritten
@@ -91,10 +96,10 @@ def test_replot_redraws_without_training(tmp_path, monkeypatch):
     (tmp_path / "quick_accuracy.png").unlink()
     (tmp_path / "quick_summary.csv").unlink()
 
-    def no_training(config):
+    def no_training(configs, **kwargs):
         raise AssertionError("--replot must not train")
 
-    monkeypatch.setattr(sweep, "train", no_training)
+    monkeypatch.setattr(sweep, "train_together", no_training)
     start1.main([*TINY, "--out_dir", str(tmp_path), "--replot"])
     assert (tmp_path / "quick_accuracy.png").exists() and (tmp_path / "quick_summary.csv").exists()
     start1.main([*TINY, "--out_dir", str(tmp_path), "--jobs", "1"])  # a finished sweep trains nothing either
@@ -139,17 +144,27 @@ def test_corrupt_results_line_gives_one_line_and_keeps_the_file(tmp_path):
     assert runs.read_text() == damaged
 
 
-def test_parallel_jobs_give_the_same_results_as_one_at_a_time(tmp_path):
-    grid = ["--models", "RNN", "LSTM", "--lengths", "3", "6", "--seeds", "1", "--steps", "60"]
-    for jobs in ("1", "2"):
-        result = run_cli("start1.py", *grid, "--jobs", jobs, "--out_dir", tmp_path / jobs)
-        assert result.returncode == 0, result.stderr
+def test_parallel_jobs_and_seeds_together_give_the_same_results_as_one_at_a_time(tmp_path):
+    grid = ["--models", "RNN", "LSTM", "--lengths", "3", "6", "--seeds", "1", "2", "--steps", "60"]
+    ways = {"one": ["--jobs", "1", "--seeds_together", "off"], "parallel": ["--jobs", "2", "--seeds_together", "off"],
+            "together": ["--jobs", "2", "--seeds_together", "on"]}
     records = {}
-    for jobs in ("1", "2"):
-        for line in (tmp_path / jobs / "runs.jsonl").read_text().splitlines():
+    for name, options in ways.items():
+        result = run_cli("start1.py", *grid, *options, "--out_dir", tmp_path / name)
+        assert result.returncode == 0, result.stderr
+        for line in (tmp_path / name / "runs.jsonl").read_text().splitlines():
             r = json.loads(line)
-            records.setdefault((r["model_type"], r["input_length"]), []).append(
+            assert r["seeds_together"] == (2 if name == "together" else 1)
+            records.setdefault((r["model_type"], r["input_length"], r["seed"]), []).append(
                 (r["steps"], r["train_loss"], r["test_loss"], r["test_accuracy"], r["config"]["num_threads"]))
-    assert len(records) == 4
-    for one, two in records.values():
-        assert one == two
+    assert len(records) == 8
+    for results in records.values():
+        assert len(results) == 3 and results[0] == results[1] == results[2]
+
+
+def test_seed_groups_differ_only_in_their_seed():
+    configs = plan("quick", models=["RNN", "LSTM"], lengths=[5, 10], seeds=[1, 2, 3])
+    groups = sweep.seed_groups(configs)
+    assert [(g[0].model_type, g[0].input_length) for g in groups] == [("RNN", 5), ("RNN", 10), ("LSTM", 5),
+                                                                      ("LSTM", 10)]
+    assert all([c.seed for c in g] == [1, 2, 3] for g in groups)

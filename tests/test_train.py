@@ -6,7 +6,7 @@ import torch
 
 from part1 import cpp_cells
 from part1.lstm import LSTM
-from part1.train import default_config, evaluate, has_converged, make_optimizer, train
+from part1.train import default_config, evaluate, has_converged, make_optimizer, train, train_together
 from tests.conftest import assert_one_line_error, run_cli
 
 
@@ -40,6 +40,33 @@ def test_different_seeds_give_different_runs():
     a = train(quick_config("RNN", train_steps=20))
     b = train(quick_config("RNN", train_steps=20, seed=4))
     assert a["train_loss"] != b["train_loss"]
+
+
+def without_timing(record):
+    return {k: v for k, v in record.items() if k not in ("wall_seconds", "seeds_together")}
+
+
+@pytest.mark.parametrize("model_type", ["RNN", "LSTM"])
+def test_runs_trained_together_equal_runs_trained_alone(model_type):
+    """Same records and parameters, bit for bit, also for runs that stop while the others go on."""
+    configs = [quick_config(model_type, seed=seed, train_steps=600, min_steps=200, conv_eps=2e-3, eval_size=512,
+                            num_threads=1) for seed in (1, 2, 3)]
+    finished = []
+    together = train_together(configs, progress=False, on_record=finished.append)
+    alone = [train(config, return_model=True, progress=False) for config in configs]
+    if model_type == "RNN":  # the case this test is for: some seeds train on after others stopped
+        assert len({r["steps"] for r, _ in alone}) > 1
+    assert [r["seed"] for r in finished] == sorted([1, 2, 3], key=lambda seed: alone[seed - 1][0]["steps"])
+    for (record, model), (record_alone, model_alone) in zip(together, alone):
+        assert record["seeds_together"] == 3 and record_alone["seeds_together"] == 1
+        assert without_timing(record) == without_timing(record_alone)
+        for (name, p), q in zip(model.named_parameters(), model_alone.parameters()):
+            assert torch.equal(p, q), name
+
+
+def test_runs_trained_together_must_differ_only_in_their_seed():
+    with pytest.raises(ValueError, match="only in their seed"):
+        train_together([quick_config("RNN", seed=1), quick_config("RNN", seed=2, input_length=6)])
 
 
 def test_convergence_rule_follows_the_report():
