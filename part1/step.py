@@ -39,31 +39,37 @@ class TrainSteps:
 class GraphedTrainSteps(TrainSteps):
     """The same steps, captured once as one CUDA graph and then replayed: one launch per step instead of thousands.
 
-    Each model's step is a branch of the graph on a stream of its own, so the GPU runs the models side by side,
-    each with its own kernels, exactly as if it trained alone. The first WARMUP_STEPS calls run eagerly on a side
-    stream (they train, as usual); the next call captures the graph, and every call from then on copies the
-    batches into the graph's input tensors and replays it. A model whose batch is None still replays its last
-    batch, its results unused. Optimizers must be built with capturable=True. Returned tensors are overwritten by
-    the next call.
+    With several models, each model's step runs on a stream of its own, forked from the capture stream and
+    joined back, so the graph has one branch per model and the GPU runs the models side by side, each with the
+    kernels it would run alone. The first WARMUP_STEPS calls run eagerly on side streams (they train, as
+    usual); the next call captures the graph, and every call from then on copies the batches into the graph's
+    input tensors and replays it. A model whose batch is None still replays
+    its last batch, its results unused. Optimizers must be built with capturable=True. Returned tensors are
+    overwritten by the next call.
     """
 
     def __init__(self, steps):
         super().__init__(steps)
         self.calls = 0
         self.graph = None
+        self.streams = None
 
     def __call__(self, batches):
         self.calls += 1
         device = next(batch[0].device for batch in batches if batch is not None)
+        if self.streams is None:
+            self.streams = [torch.cuda.Stream(device=device) for _ in self.steps] if len(self.steps) > 1 else [None]
         if self.calls <= WARMUP_STEPS:
             side = torch.cuda.Stream(device=device)
-            side.wait_stream(torch.cuda.current_stream(device))
-            with torch.cuda.stream(side):
-                out = super().__call__(batches)
-            torch.cuda.current_stream(device).wait_stream(side)
-            return out
+            with branch(torch.cuda.current_stream(device), side):
+                return self.branches(batches, side)
         if self.graph is None:
-            self.capture(batches, device)
+            self.static_batches = [(inputs.clone(), targets.clone()) for inputs, targets in batches]
+            self.graph = torch.cuda.CUDAGraph()
+            for step in self.steps:
+                step.optimizer.zero_grad(set_to_none=True)  # gradients are then allocated in the graph's memory
+            with torch.cuda.graph(self.graph):
+                self.static_out = self.branches(self.static_batches, torch.cuda.current_stream(device))
         for (inputs, targets), batch in zip(self.static_batches, batches):
             if batch is not None:
                 inputs.copy_(batch[0])
@@ -71,19 +77,13 @@ class GraphedTrainSteps(TrainSteps):
         self.graph.replay()
         return [None if batch is None else out for out, batch in zip(self.static_out, batches)]
 
-    def capture(self, batches, device):
-        """Record every model's step into one graph, from copies of this call's batches."""
-        self.static_batches = [(inputs.clone(), targets.clone()) for inputs, targets in batches]
-        streams = [torch.cuda.Stream(device=device) for _ in self.steps] if len(self.steps) > 1 else [None]
-        self.graph = torch.cuda.CUDAGraph()
-        for step in self.steps:
-            step.optimizer.zero_grad(set_to_none=True)  # gradients are then allocated in the graph's memory
-        with torch.cuda.graph(self.graph):
-            fork = torch.cuda.current_stream(device)
-            self.static_out = []
-            for step, stream, batch in zip(self.steps, streams, self.static_batches):
-                with branch(fork, stream):
-                    self.static_out.append(step(*batch))
+    def branches(self, batches, fork):
+        """Each model's step on its stream, forked from and joined back into `fork`."""
+        out = []
+        for step, stream, batch in zip(self.steps, self.streams, batches):
+            with branch(fork, stream):
+                out.append(None if batch is None else step(*batch))
+        return out
 
 
 @contextmanager
