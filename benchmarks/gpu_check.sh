@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The GPU checks in one go: CUDA tests, Triton tiles, step timings against cuDNN, and sweep wall times.
+# The GPU checks in one go, most wanted first: CUDA tests, step timings against cuDNN, quick sweeps with the seeds
+# alone and together, a capped paper-preset sweep, then the Triton tiles and the paper projection.
 # bash benchmarks/gpu_check.sh [output folder] [seconds for the paper preset] [its --jobs]   (needs CUDA)
 set -uo pipefail
 out=${1:-results/gpu_check}
@@ -13,10 +14,7 @@ python -c "import torch, triton; print('torch', torch.__version__, 'triton', tri
     | tee -a "$out/device.txt"
 python -m pytest -q -p no:cacheprovider tests/test_cuda.py tests/test_triton_cells.py tests/test_models.py 2>&1 \
     | tail -n 30 | tee "$out/tests.txt"
-python benchmarks/tune_triton_tiles.py --length 100 --repeats 3 2>&1 | tee "$out/tiles.txt"
 python benchmarks/bench_rnn.py --device cuda --lengths 50 100 --repeats 7 --steps 20 2>&1 | tee "$out/bench.txt"
-python benchmarks/bench_rnn.py --device cuda --project_paper --repeats 2 --steps 10 2>&1 | tail -n 3 \
-    | tee "$out/bench_paper.txt"
 
 sweep() {  # name, then start1.py options: wall time and the summary table
     local name=$1; shift
@@ -47,3 +45,6 @@ if [ "$paper_seconds" -gt 0 ]; then
         | tee -a "$out/paper.txt"
     tail -n 20 "$out/paper.txt"
 fi
+python benchmarks/tune_triton_tiles.py --length 100 --repeats 3 2>&1 | tee "$out/tiles.txt"
+python benchmarks/bench_rnn.py --device cuda --project_paper --repeats 2 --steps 10 2>&1 | tail -n 3 \
+    | tee "$out/bench_paper.txt"
