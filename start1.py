@@ -35,9 +35,10 @@ def build_parser():
     p.add_argument("--threads_per_run", type=int, default=1,
                    help="CPU threads of each run; results depend on it, not on --jobs (default: 1)")
     p.add_argument("--seeds_together", default="auto", choices=["auto", "on", "off"],
-                   help="train the seeds of one model and length side by side, in one process; on CUDA their steps "
-                        "are branches of one CUDA graph that the GPU runs at once. Same results either way. "
-                        "auto: on with CUDA, off on a CPU; local launcher only (default: auto)")
+                   help="train the seeds of one model and length side by side, in one process (or SLURM job); on "
+                        "CUDA their steps are branches of one CUDA graph that the GPU runs at once. Same results "
+                        "either way. auto: on with CUDA (with slurm: with --slurm_gpus > 0), off on a CPU "
+                        "(default: auto)")
     p.add_argument("--replot", action="store_true", help="redraw summary and figure from runs.jsonl, train nothing")
     p.add_argument("--launcher", default="local", choices=["local", "slurm"],
                    help="local: train on this machine, --jobs at a time (default); slurm: one SLURM job per "
@@ -77,8 +78,9 @@ def main(argv=None):
         if len(records) < len(configs):
             print(f"{len(configs) - len(records)} of {len(configs)} runs are not finished; plotting the others")
     elif args.launcher == "slurm":  # the jobs resolve --device on their own nodes
+        together = args.seeds_together == "on" or (args.seeds_together == "auto" and args.slurm_gpus > 0)
         records = run_sweep_submitit(configs, runs_path, "slurm", args.slurm_partition, args.slurm_time,
-                                     args.slurm_gpus, args.slurm_array_limit)
+                                     args.slurm_gpus, args.slurm_array_limit, seeds_together=together)
     else:
         device = resolve_device(args.device)
         cores = len(os.sched_getaffinity(0))

@@ -8,6 +8,7 @@ import pytest
 from common.cli import UserError
 from part1.launch import record_path, run_sweep_submitit
 from part1.sweep import plan
+from tests.test_train import without_timing
 
 pytest.importorskip("submitit")
 
@@ -33,17 +34,32 @@ def test_local_executor_runs_each_config_as_a_job_and_one_writer_appends(tmp_pat
     assert len(runs.read_text().splitlines()) == 2
 
 
-def test_failed_runs_are_reported_and_resubmitted_finished_ones_are_not(tmp_path):
+@pytest.mark.parametrize("seeds_together", [False, True])
+def test_failed_runs_are_reported_and_resubmitted_finished_ones_are_not(tmp_path, seeds_together):
     runs = tmp_path / "runs.jsonl"
     configs = tiny_plan(device="cpu")
-    configs[1].device = "cuda:99"  # fails inside its job, whatever the machine
+    configs[1].device = "cuda:99"  # fails inside its job, whatever the machine; a group of its own
     with pytest.raises(UserError, match="1 of 2 runs failed"):
-        run_sweep_submitit(configs, runs, cluster="local", poll_seconds=0.5)
+        run_sweep_submitit(configs, runs, cluster="local", poll_seconds=0.5, seeds_together=seeds_together)
     assert [json.loads(line)["seed"] for line in runs.read_text().splitlines()] == [1]
     before = job_folders(runs)
     with pytest.raises(UserError, match="1 of 1 runs failed"):
-        run_sweep_submitit(configs, runs, cluster="local", poll_seconds=0.5)
+        run_sweep_submitit(configs, runs, cluster="local", poll_seconds=0.5, seeds_together=seeds_together)
     assert len(job_folders(runs) - before) == 1  # only the failed run went out again
+
+
+def test_seeds_together_are_one_job_that_leaves_the_records_of_separate_jobs(tmp_path):
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "together").mkdir()
+    alone = run_sweep_submitit(tiny_plan(device="cpu"), tmp_path / "alone" / "runs.jsonl", cluster="local",
+                               poll_seconds=0.5)
+    runs = tmp_path / "together" / "runs.jsonl"
+    together = run_sweep_submitit(tiny_plan(device="cpu"), runs, cluster="local", poll_seconds=0.5,
+                                  seeds_together=True)
+    assert len(job_folders(runs)) == 1
+    assert [r["seeds_together"] for r in together] == [2, 2]
+    assert [without_timing(r) for r in together] == [without_timing(r) for r in alone]
+    assert all(record_path(runs.parent / "jobs", config).exists() for config in tiny_plan(device="cpu"))
 
 
 def test_records_of_jobs_whose_launcher_died_are_adopted(tmp_path):
