@@ -5,9 +5,9 @@ Also the part 2 text model's training step and characters per second.
 A training step is what part1.train does: draw a batch, forward, last-step cross-entropy, backward,
 gradient clipping, RMSprop. Implementations are timed in turns in one process, so the ratio column is
 robust to a noisy machine. On CUDA every implementation is also timed as a CUDA graph of its whole step
-("graph" rows, ratio against the built-in layer's graph), and the "fast x4 graph" row times four models' steps
-taken together as one graph, as `start1.py --seeds_together` trains four seeds (ms for all four). --project_paper
-multiplies the measured times by the paper preset's grid.
+("graph" rows, ratio against the built-in layer's graph), and with --together 4 the "fast x4 graph" row times four
+models' steps taken together as one graph, as `start1.py --seeds_together on` trains four seeds (ms for all four).
+--project_paper multiplies the measured times by the paper preset's grid.
 
 python benchmarks/bench_rnn.py [--lengths 10 50 100] [--device cpu]
 """
@@ -46,16 +46,16 @@ class BuiltIn(nn.Module):
         return self.head(self.layer(x)[0][:, -1])
 
 
-def implementations(model_type, device, graphed):
+def implementations(model_type, device, graphed, together):
     """Name -> the models trained together in one step: both from-scratch paths (part1's impl="fast" and
     impl="reference") and the built-in layer; on the CPU also the fast path with PyTorch ops in place of the
-    compiled cells ("fast, torch ops"); as CUDA graphs also four fast models together ("fast x4")."""
+    compiled cells ("fast, torch ops"); as CUDA graphs also `together` fast models at once ("fast xN")."""
     cls, layer = (VanillaRNN, nn.RNN) if model_type == "RNN" else (LSTM, nn.LSTM)
     models = {"fast": [cls(0, D, N, C, device=device)]}
     if device.type == "cpu" and cpp_cells.load():
         models["fast, torch ops"] = [cls(0, D, N, C, device=device)]
-    if graphed:
-        models["fast x4"] = [cls(0, D, N, C, device=device) for _ in range(4)]
+    if graphed and together > 1:
+        models[f"fast x{together}"] = [cls(0, D, N, C, device=device) for _ in range(together)]
     models["reference"] = [cls(0, D, N, C, device=device, impl="reference")]
     models[f"nn.{model_type}"] = [BuiltIn(layer(D, N, batch_first=True)).to(device)]
     return models
@@ -86,12 +86,12 @@ def time_steps(step, device, steps):
     return (time.perf_counter() - start) / steps * 1000
 
 
-def measure(model_type, length, device, repeats, steps):
+def measure(model_type, length, device, repeats, steps, together):
     """Median and spread (min-max) of ms per step for each implementation, timed in turns."""
     data = PalindromeDataset(length + 1, seed=0, one_hot=True)
     step_fns = {}
     for graphed in [False, True] if device.type == "cuda" else [False]:
-        for name, models in implementations(model_type, device, graphed).items():
+        for name, models in implementations(model_type, device, graphed, together).items():
             step_fns[name + (" graph" if graphed else "")] = make_step(models, data, device, graphed,
                                                                        compiled_cells=name != "fast, torch ops")
     for step in step_fns.values():
@@ -132,6 +132,9 @@ def main():
     p.add_argument("--steps", type=int, default=10, help="training steps per timing")
     p.add_argument("--triton_tile", nargs=4, type=int, metavar=("BJ", "BB", "BK", "WARPS"),
                    help="on CUDA, the fast path's Triton tile (default: part1/triton_cells.py's)")
+    p.add_argument("--together", type=int, default=1,
+                   help="on CUDA, also time this many fast models' steps as one graph (row 'fast xN graph'; "
+                        "default 1: no such row)")
     p.add_argument("--project_paper", action="store_true",
                    help="time the paper preset's lengths and project its worst-case wall time (every run 10,000 steps)")
     args = p.parse_args()
@@ -148,15 +151,16 @@ def main():
     projected = 0.0
     for model_type in args.models:
         for length in lengths:
-            results = measure(model_type, length, device, args.repeats, args.steps)
+            results = measure(model_type, length, device, args.repeats, args.steps, args.together)
             for name, (median, low, high) in results.items():
                 baseline = results[f"nn.{model_type}" + (" graph" if name.endswith("graph") else "")][0]
                 print(f"{model_type:>5} {length:>4} {name:>16} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
                       f"{median / baseline:>6.2f}")
-            if device.type == "cuda":  # the seeds of one (model, length) together, four at a time
-                per_seed = results["fast x4 graph"][0] / 4
+            together = f"fast x{args.together} graph"
+            if together in results:  # the seeds of one (model, length) side by side
+                per_seed = results[together][0] / args.together
             else:
-                per_seed = results["fast"][0]
+                per_seed = results["fast graph" if device.type == "cuda" else "fast"][0]
             projected += per_seed / 1000 * paper.train_steps * len(paper.seeds)
     median, chars_per_second = measure_text_model(device, args.repeats, args.steps)
     print(f"part 2 model (batch 64, T 30, hidden 128, 2 layers): {median:.2f} ms/step, "

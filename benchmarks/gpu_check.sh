@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU checks in one go, most wanted first: CUDA tests, step timings against cuDNN, quick sweeps with the seeds
-# alone and together, a capped paper-preset sweep, then the Triton tiles and the paper projection.
+# alone and together, four seeds' steps as one graph, a capped paper-preset sweep, then the Triton tiles and the
+# paper projection. Each step runs even if one before it failed.
 # bash benchmarks/gpu_check.sh [output folder] [seconds for the paper preset] [its --jobs]   (needs CUDA)
 set -uo pipefail
 out=${1:-results/gpu_check}
@@ -35,6 +36,8 @@ for name in ("quick_alone", "quick_together"):
 same = sum(a == b for a, b in runs.values())
 print(f"seeds alone and together: {same} of {len(runs)} runs identical")
 EOF
+python benchmarks/bench_rnn.py --device cuda --lengths 10 50 100 --repeats 5 --steps 20 --together 4 2>&1 \
+    | grep -E "graph|model|part 2|Error" | tee "$out/bench_together.txt"
 if [ "$paper_seconds" -gt 0 ]; then
     start=$(date +%s)
     timeout "$paper_seconds" python start1.py --preset paper --device cuda --jobs "$paper_jobs" --seeds_together on \
@@ -46,5 +49,5 @@ if [ "$paper_seconds" -gt 0 ]; then
     tail -n 20 "$out/paper.txt"
 fi
 python benchmarks/tune_triton_tiles.py --length 100 --repeats 3 2>&1 | tee "$out/tiles.txt"
-python benchmarks/bench_rnn.py --device cuda --project_paper --repeats 2 --steps 10 2>&1 | tail -n 3 \
+python benchmarks/bench_rnn.py --device cuda --project_paper --repeats 2 --steps 10 --together 4 2>&1 | tail -n 3 \
     | tee "$out/bench_paper.txt"
