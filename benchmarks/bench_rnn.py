@@ -46,7 +46,7 @@ class BuiltIn(nn.Module):
         return self.head(self.layer(x)[0][:, -1])
 
 
-def implementations(model_type, device, graphed, together):
+def implementations(model_type, device, graphed=False, together=1):
     """Name -> the models trained together in one step: both from-scratch paths (part1's impl="fast" and
     impl="reference") and the built-in layer; on the CPU also the fast path with PyTorch ops in place of the
     compiled cells ("fast, torch ops"); as CUDA graphs also `together` fast models at once ("fast xN")."""
