@@ -96,7 +96,7 @@ def stack_weights(W_h, W_x, b):
     return torch.cat([W_h, W_x, b.unsqueeze(1)], dim=1)
 
 
-def lstm_cell_forward(step, ws, cells=None):
+def lstm_cell_forward(step, cells=None):
     """g = tanh, i, f, o = sigmoid (in place in step.z); c_t = g * i + c_{t-1} * f; h_t = tanh(c_t) * o.
     With cells (part1.cpp_cells), the same in one call, its products as compiled loops."""
     if cells:
@@ -250,7 +250,7 @@ class LSTMSequence(_Sequence):
             return ctx.kernels.lstm_forward(ws)
         for step in ws.steps:
             torch.mm(ws.W, step.hx, out=step.z)
-            lstm_cell_forward(step, ws, ctx.cells)
+            lstm_cell_forward(step, ctx.cells)
 
     @classmethod
     def backward_steps(cls, ctx, ws, gh, gW, gx):
