@@ -14,7 +14,7 @@ from tqdm import tqdm
 from common.cli import ArgumentParser, UserError, progress_line, run_main
 from common.device import resolve_device, torch_threads
 from common.files import append_jsonl, ensure_writable_dir
-from part1.bptt import compiled_cells
+from part1.bptt import compiled_cells, fused_kernels
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
 from part1.recurrent import IMPLEMENTATIONS
@@ -207,8 +207,9 @@ def run(configs, progress, on_record):
     runs = [Run(c, device) for c in configs]
     # Load (on first use: build) the C++ cells now, so that saying so does not break into the progress bar.
     cpp_cells = config.impl == "fast" and compiled_cells(runs[0].test_inputs) is not None
+    kernels = fused_kernels(runs[0].test_inputs) if config.impl == "fast" else None
     facts = {"seeds_together": len(runs), "device": str(device), "cpp_cells": cpp_cells,
-             "torch_version": torch.__version__}
+             "triton_kernels": kernels.variant() if kernels else None, "torch_version": torch.__version__}
 
     def finish(r, step, converged):
         r.finish(step, converged, wall_seconds=time.perf_counter() - started, **facts)

@@ -33,7 +33,9 @@ def test_record_says_whether_the_cpp_cells_were_used(impl, monkeypatch):
     expected = impl == "fast" and cpp_cells.load() is not None
     assert train(quick_config("LSTM", train_steps=2, impl=impl))["cpp_cells"] is expected
     monkeypatch.setattr(cpp_cells, "enabled", False)
-    assert train(quick_config("LSTM", train_steps=2, impl=impl))["cpp_cells"] is False
+    record = train(quick_config("LSTM", train_steps=2, impl=impl))
+    assert record["cpp_cells"] is False
+    assert record["triton_kernels"] is None  # CUDA only
 
 
 def test_different_seeds_give_different_runs():
