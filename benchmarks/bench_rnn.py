@@ -5,8 +5,10 @@ Also the part 2 text model's training step and characters per second.
 A training step is what part1.train does: draw a batch, forward, last-step cross-entropy, backward,
 gradient clipping, RMSprop. Implementations are timed in turns in one process, so the ratio column is
 robust to a noisy machine. On CUDA every implementation is also timed as a CUDA graph of its whole step
-("graph" rows, ratio against the built-in layer's graph), and with --together 4 the "fast x4 graph" row times four
-models' steps taken together as one graph, as `start1.py --seeds_together on` trains four seeds (ms for all four).
+("graph" rows, ratio against the built-in layer's graph), the fast path in each variant of its Triton kernels (a
+launch per step, or the time loop inside the kernel: "loop"; float32 or "tf32x3" products), and with --together 4
+the "fast x4 graph" row times four models' steps taken together as one graph, as `start1.py --seeds_together on`
+trains four seeds (ms for all four).
 --project_paper multiplies the measured times by the paper preset's grid.
 
 python benchmarks/bench_rnn.py [--lengths 10 50 100] [--device cpu]
@@ -33,6 +35,9 @@ from part1.vanilla_rnn import VanillaRNN  # noqa: E402
 from part2.model import TextGenerationModel  # noqa: E402
 
 B, D, N, C = 128, 10, 128, 10  # batch, one-hot input, hidden units, classes
+CUDA_VARIANTS = {  # the Triton kernels: (time loop inside the kernel, the matmuls' precision)
+    "fast, per step": (False, "ieee"), "fast, loop": (True, "ieee"), "fast, tf32x3": (False, "tf32x3"),
+    "fast, loop, tf32x3": (True, "tf32x3")}
 
 
 class BuiltIn(nn.Module):
@@ -49,9 +54,11 @@ class BuiltIn(nn.Module):
 def implementations(model_type, device, graphed=False, together=1):
     """Name -> the models trained together in one step: both from-scratch paths (part1's impl="fast" and
     impl="reference") and the built-in layer; on the CPU also the fast path with PyTorch ops in place of the
-    compiled cells ("fast, torch ops"); as CUDA graphs also `together` fast models at once ("fast xN")."""
+    compiled cells ("fast, torch ops"); on CUDA the fast path as each variant of its Triton kernels (CUDA_VARIANTS),
+    and as CUDA graphs also `together` fast models at once ("fast xN", with the kernels part1 is set to use)."""
     cls, layer = (VanillaRNN, nn.RNN) if model_type == "RNN" else (LSTM, nn.LSTM)
-    models = {"fast": [cls(0, D, N, C, device=device)]}
+    fast = CUDA_VARIANTS if device.type == "cuda" else ["fast"]
+    models = {name: [cls(0, D, N, C, device=device)] for name in fast}
     if device.type == "cpu" and cpp_cells.load():
         models["fast, torch ops"] = [cls(0, D, N, C, device=device)]
     if graphed and together > 1:
@@ -61,17 +68,33 @@ def implementations(model_type, device, graphed=False, together=1):
     return models
 
 
-def make_step(models, data, device, graphed, compiled_cells=True):
-    """The models' training steps as part1.train takes them; compiled_cells=False switches the C++ cells off."""
+def switches(variant):
+    """(module, attribute, value) that a variant of the fast path sets while it runs."""
+    if variant == "fast, torch ops":
+        return [(cpp_cells, "enabled", False)]
+    if variant in CUDA_VARIANTS:
+        from part1 import triton_cells
+        loop, precision = CUDA_VARIANTS[variant]
+        return [(triton_cells, "LOOP_IN_KERNEL", loop), (triton_cells, "DOT_PRECISION", precision)]
+    return []
+
+
+def make_step(models, data, device, graphed, variant="fast"):
+    """The models' training steps as part1.train takes them, under the switches of the named variant."""
     optimizers = [torch.optim.RMSprop(model.parameters(), lr=1e-3, capturable=graphed, foreach=True)
                   for model in models]
     train_steps = make_train_steps(models, optimizers, max_norm=10.0, graphed=graphed)
-    enabled = cpp_cells.enabled  # PART1_CPP_CELLS=0 keeps them off everywhere
+    changes = switches(variant)
 
     def step():
-        cpp_cells.enabled = enabled and compiled_cells
-        train_steps([data.batch(B, device) for _ in models])
-        cpp_cells.enabled = enabled
+        saved = [getattr(module, name) for module, name, _ in changes]
+        for module, name, value in changes:
+            setattr(module, name, value)
+        try:
+            train_steps([data.batch(B, device) for _ in models])
+        finally:
+            for (module, name, _), value in zip(changes, saved):
+                setattr(module, name, value)
     return step
 
 
@@ -92,8 +115,7 @@ def measure(model_type, length, device, repeats, steps, together):
     step_fns = {}
     for graphed in [False, True] if device.type == "cuda" else [False]:
         for name, models in implementations(model_type, device, graphed, together).items():
-            step_fns[name + (" graph" if graphed else "")] = make_step(models, data, device, graphed,
-                                                                       compiled_cells=name != "fast, torch ops")
+            step_fns[name + (" graph" if graphed else "")] = make_step(models, data, device, graphed, name)
     for step in step_fns.values():
         time_steps(step, device, WARMUP_STEPS + 2)  # warm-up, and the capture of the graphed steps
     times = {name: [] for name in step_fns}
@@ -130,8 +152,10 @@ def main():
     p.add_argument("--device", default="auto")
     p.add_argument("--repeats", type=int, default=7, help="timings per implementation (median reported)")
     p.add_argument("--steps", type=int, default=10, help="training steps per timing")
-    p.add_argument("--triton_tile", nargs=4, type=int, metavar=("BJ", "BB", "BK", "WARPS"),
-                   help="on CUDA, the fast path's Triton tile (default: part1/triton_cells.py's)")
+    p.add_argument("--triton_tile", nargs=4, type=int, metavar=("ROWS", "COLS", "INNER", "WARPS"),
+                   help="on CUDA, the per-step Triton kernels' tile (default: part1/triton_cells.py's STEP_TILE)")
+    p.add_argument("--loop_tile", nargs=4, type=int, metavar=("ROWS", "COLS", "INNER", "WARPS"),
+                   help="on CUDA, the loop-in-kernel variant's tile (default: part1/triton_cells.py's LOOP_TILE)")
     p.add_argument("--together", type=int, default=1,
                    help="on CUDA, also time this many fast models' steps as one graph (row 'fast xN graph'; "
                         "default 1: no such row)")
@@ -139,36 +163,37 @@ def main():
                    help="time the paper preset's lengths and project its worst-case wall time (every run 10,000 steps)")
     args = p.parse_args()
     device = resolve_device(args.device)
-    if args.triton_tile:
+    if args.triton_tile or args.loop_tile:
         from part1 import triton_cells
-        triton_cells.BJ, triton_cells.BB, triton_cells.BK, triton_cells.NUM_WARPS = args.triton_tile
+        triton_cells.STEP_TILE = triton_cells.Tile(*(args.triton_tile or triton_cells.STEP_TILE))
+        triton_cells.LOOP_TILE = triton_cells.Tile(*(args.loop_tile or triton_cells.LOOP_TILE))
     torch.manual_seed(0)
     paper = PRESETS["paper"]
     lengths = paper.lengths if args.project_paper else args.lengths
 
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, batch {B}, hidden {N}")
-    print(f"{'model':>5} {'T':>4} {'implementation':>16} {'ms/step':>8} {'min-max':>13} {'ratio':>6}")
-    projected = 0.0
+    if device.type == "cuda":
+        from part1 import triton_cells
+        print(f"'fast xN': Triton kernels {triton_cells.variant()}")
+    print(f"{'model':>5} {'T':>4} {'implementation':>24} {'ms/step':>8} {'min-max':>13} {'ratio':>6}")
+    projected = {}  # fast variant -> hours for the paper preset, one run (or group of seeds) at a time
     for model_type in args.models:
         for length in lengths:
             results = measure(model_type, length, device, args.repeats, args.steps, args.together)
             for name, (median, low, high) in results.items():
                 baseline = results[f"nn.{model_type}" + (" graph" if name.endswith("graph") else "")][0]
-                print(f"{model_type:>5} {length:>4} {name:>16} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
+                print(f"{model_type:>5} {length:>4} {name:>24} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
                       f"{median / baseline:>6.2f}")
-            together = f"fast x{args.together} graph"
-            if together in results:  # the seeds of one (model, length) side by side
-                per_seed = results[together][0] / args.together
-            else:
-                per_seed = results["fast graph" if device.type == "cuda" else "fast"][0]
-            projected += per_seed / 1000 * paper.train_steps * len(paper.seeds)
+                if name.startswith("fast") and name.endswith("graph") == (device.type == "cuda"):
+                    seeds_per_step = args.together if name.startswith(f"fast x{args.together}") else 1
+                    hours = median / seeds_per_step / 1000 * paper.train_steps * len(paper.seeds) / 3600
+                    projected[name] = projected.get(name, 0.0) + hours
     median, chars_per_second = measure_text_model(device, args.repeats, args.steps)
     print(f"part 2 model (batch 64, T 30, hidden 128, 2 layers): {median:.2f} ms/step, "
           f"{chars_per_second:,.0f} characters/s")
     if args.project_paper:
-        print(f"paper preset, every run at {paper.train_steps} steps: {projected / 3600:.2f} h "
-              f"(the convergence rule stops many runs earlier)")
-
+        print(f"paper preset, every run at {paper.train_steps} steps (the convergence rule stops many runs earlier): "
+              + "; ".join(f"{name} {hours:.2f} h" for name, hours in projected.items()))
 
 if __name__ == "__main__":
     main()
