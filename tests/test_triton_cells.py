@@ -42,9 +42,11 @@ def kernels_everywhere(request, monkeypatch):
 
 
 @pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
-@pytest.mark.parametrize("hidden, batch", [(7, 5), (20, 40)])  # partial tiles, and more than one tile each way
-def test_kernels_match_the_reference_loop(cls, hidden, batch, kernels_everywhere):
-    assert_fast_equals_reference(cls, steps=4, batch=batch, hidden=hidden, input_dim=3, device=DEVICE)
+@pytest.mark.parametrize("hidden, batch, steps", [
+    (7, 5, 4), (20, 40, 4),  # partial tiles, and more than one tile each way
+    (7, 5, 1)])  # the backward's first step is its last
+def test_kernels_match_the_reference_loop(cls, hidden, batch, steps, kernels_everywhere):
+    assert_fast_equals_reference(cls, steps=steps, batch=batch, hidden=hidden, input_dim=3, device=DEVICE)
 
 
 def test_unknown_precision_is_refused(monkeypatch):
