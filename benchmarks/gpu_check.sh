@@ -62,7 +62,8 @@ if [ "$paper_seconds" -gt 0 ]; then
         | tee -a "$out/paper.txt"
     tail -n 20 "$out/paper.txt"
 fi
-python benchmarks/tune_triton_tiles.py --length 100 --repeats 3 --precision "$PART1_DOT_PRECISION" 2>&1 \
-    | tee "$out/tiles.txt"
+arrangement=$([ "$PART1_LOOP_IN_KERNEL" = 1 ] && echo loop || echo per_step)
+python benchmarks/tune_triton_tiles.py --length 100 --repeats 3 --precision "$PART1_DOT_PRECISION" \
+    --arrangements "$arrangement" 2>&1 | tee "$out/tiles.txt"
 python benchmarks/bench_rnn.py --device cuda --project_paper --repeats 2 --steps 10 --together 4 2>&1 | tail -n 3 \
     | tee "$out/bench_paper.txt"

@@ -31,14 +31,17 @@ def main():
     p.add_argument("--repeats", type=int, default=5, help="timings per variant (median reported)")
     p.add_argument("--steps", type=int, default=20, help="training steps per timing")
     p.add_argument("--precision", default="ieee", choices=["ieee", "tf32x3"], help="the matmuls' products")
+    p.add_argument("--arrangements", nargs="+", default=["per_step", "loop"], choices=["per_step", "loop"],
+                   help="a launch per step (STEP_TILES), the time loop inside the kernel (LOOP_TILES), or both")
     args = p.parse_args()
+    tiles_of = {"per_step": (False, STEP_TILES), "loop": (True, LOOP_TILES)}  # (loop in kernel, tiles)
     device = torch.device("cuda")
     data = PalindromeDataset(args.length + 1, seed=0, one_hot=True)
     print(f"T {args.length}, batch {B}, {torch.cuda.get_device_name()}")
     for model_type in ("RNN", "LSTM"):
         baseline = make_step(implementations(model_type, device)[f"nn.{model_type}"], data, device, graphed=True)
         time_steps(baseline, device, WARMUP_STEPS + 2)
-        for loop, tiles in ((False, STEP_TILES), (True, LOOP_TILES)):
+        for loop, tiles in (tiles_of[name] for name in args.arrangements):
             variant = next(name for name, kernels in CUDA_VARIANTS.items() if kernels == (loop, args.precision))
             for tile in tiles:
                 if loop:
