@@ -3,7 +3,9 @@
 python start1.py                 # quick preset: minutes on a CPU
 python start1.py --preset paper  # the report's experiment
 """
+import argparse
 import os
+import tempfile
 from pathlib import Path
 
 from common.cli import ArgumentParser, UserError, run_main
@@ -48,6 +50,9 @@ def build_parser():
     p.add_argument("--slurm_gpus", type=int, default=0, help="GPUs per job (default: 0)")
     p.add_argument("--slurm_array_limit", type=int, default=16,
                    help="at most this many jobs of the array at once (default: 16)")
+    p.add_argument("--dry-run", dest="dry_run", action="store_true",
+                   help="smoke test: each model 3 steps at one length and seed, here, into a temporary folder that "
+                        "is deleted afterwards")
     return p
 
 
@@ -63,6 +68,18 @@ def check_args(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     check_args(args)
+    if not args.dry_run:
+        return sweep(args)
+    preset = PRESETS[args.preset]
+    with tempfile.TemporaryDirectory() as tmp:
+        sweep(argparse.Namespace(**{**vars(args), "out_dir": tmp, "steps": 3, "replot": False, "launcher": "local",
+                                    "jobs": 1, "lengths": (args.lengths or preset.lengths)[:1],
+                                    "seeds": (args.seeds or preset.seeds)[:1]}))
+    print("Dry run done; nothing was kept.")
+
+
+def sweep(args):
+    """Train (or, with --replot, read) the sweep's runs, then write its summary and figure."""
     configs = plan(args.preset, args.models, args.lengths, args.seeds, args.steps, args.device,
                    args.threads_per_run, args.impl)
     for config in configs:

@@ -1,4 +1,4 @@
-"""start1.py: presets, resuming an interrupted sweep, --replot and bad input."""
+"""start1.py: presets, resuming an interrupted sweep, --replot, --dry-run and bad input."""
 import json
 import signal
 import subprocess
@@ -56,6 +56,16 @@ def test_sweep_writes_results_summary_and_figure(tmp_path):
     assert summary[0].startswith("model_type,input_length,runs,seeds,accuracy_mean,accuracy_std")
     assert len(summary) == 5
     assert (tmp_path / "quick_accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_dry_run_trains_each_model_briefly_and_keeps_nothing(tmp_path):
+    result = run_cli("start1.py", "--dry-run", "--lengths", "4", "9", "--out_dir", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "RNN input length   4 seed 42: test accuracy" in result.stdout
+    assert "LSTM input length   4 seed 42: test accuracy" in result.stdout and "after 3 steps" in result.stdout
+    assert "input length   9" not in result.stdout  # the first length only
+    assert "Dry run done; nothing was kept." in result.stdout
+    assert not (tmp_path / "out").exists()
 
 
 def test_interrupted_sweep_resumes_without_rerunning_finished_runs(tmp_path, monkeypatch):
