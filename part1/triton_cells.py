@@ -30,7 +30,8 @@ class Tile(NamedTuple):
 
 STEP_TILE = Tile(16, 16, 64, 4)  # per-step kernels (benchmarks/tune_triton_tiles.py)
 LOOP_TILE = Tile(64, 16, 32, 8)  # loop-in-kernel variant: the tile each program walks its columns in
-LOOP_IN_KERNEL = os.environ.get("PART1_LOOP_IN_KERNEL", "0") == "1"  # benchmarks switch both to compare
+# Benchmarks and tests switch the next two settings to compare.
+LOOP_IN_KERNEL = os.environ.get("PART1_LOOP_IN_KERNEL", "0") == "1"
 # The matmuls' float32 products: "ieee", on the float32 units; "tf32x3", each as three TF32 tensor-core products
 # (a = a_hi + a_lo, b likewise; a_lo b_lo dropped), which keeps a sum's error at float32's level.
 PRECISIONS = ("ieee", "tf32x3")
