@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPU checks in one go, most wanted first: CUDA tests, step timings against cuDNN for every variant of the
-# Triton kernels, quick sweeps with the seeds alone and together and with the fastest variant, four seeds' steps
-# as one graph, a capped paper-preset sweep, then the Triton tiles and the paper projection (all three with the
-# fastest variant). Each step runs even if one before it failed.
+# Triton kernels at T = 100, a capped paper-preset sweep with the fastest variant, quick sweeps with the seeds
+# alone and together, timings at T = 10, 50, 100 with four seeds' steps as one graph, then the Triton tiles and
+# the paper projection. Each step runs even if one before it failed.
 # bash benchmarks/gpu_check.sh [output folder] [seconds for the paper preset] [its --jobs]   (needs CUDA)
 set -uo pipefail
 out=${1:-results/gpu_check}
@@ -16,7 +16,7 @@ python -c "import torch, triton; print('torch', torch.__version__, 'triton', tri
     | tee -a "$out/device.txt"
 python -m pytest -q -p no:cacheprovider tests/test_cuda.py tests/test_triton_cells.py tests/test_models.py 2>&1 \
     | tail -n 30 | tee "$out/tests.txt"
-python benchmarks/bench_rnn.py --device cuda --lengths 50 100 --repeats 7 --steps 20 2>&1 | tee "$out/bench.txt"
+python benchmarks/bench_rnn.py --device cuda --lengths 100 --repeats 7 --steps 20 2>&1 | tee "$out/bench.txt"
 
 # The variant of the Triton kernels with the fastest LSTM graph step at T = 100, as environment settings.
 best=$(python - "$out/bench.txt" <<'PY'
@@ -29,6 +29,18 @@ PY
 best=${best:-PART1_LOOP_IN_KERNEL=0 PART1_DOT_PRECISION=ieee}  # the default, if the bench failed
 echo "fastest variant: $best" | tee "$out/best.txt"
 export $best
+together=on  # seeds side by side in one graph, unless its test failed
+grep -q "FAILED.*seeds_trained_together" "$out/tests.txt" && together=off
+
+if [ "$paper_seconds" -gt 0 ]; then
+    start=$(date +%s)
+    timeout "$paper_seconds" python start1.py --preset paper --device cuda --jobs "$paper_jobs" \
+        --seeds_together "$together" --out_dir "$out/paper" 2>/dev/null | tail -n 22 > "$out/paper.txt"
+    runs=$(wc -l < "$out/paper/runs.jsonl")
+    echo "paper preset, --jobs $paper_jobs, --seeds_together $together, $best:" \
+        "$runs of 72 runs in $(( $(date +%s) - start )) s" | tee -a "$out/paper.txt"
+    tail -n 20 "$out/paper.txt"
+fi
 
 sweep() {  # name, then start1.py options: wall time and the summary table
     local name=$1; shift
@@ -36,9 +48,6 @@ sweep() {  # name, then start1.py options: wall time and the summary table
     timeout 150 python start1.py --device cuda --out_dir "$out/$name" "$@" 2>/dev/null | tail -n 16 > "$out/$name.txt"
     echo "start1.py --device cuda $*: $(( $(date +%s) - start )) s" | tee -a "$out/$name.txt"
 }
-if [ "$best" != "PART1_LOOP_IN_KERNEL=0 PART1_DOT_PRECISION=ieee" ]; then
-    PART1_LOOP_IN_KERNEL=0 PART1_DOT_PRECISION=ieee sweep quick_per_step --seeds_together off
-fi
 sweep quick_alone --seeds_together off
 sweep quick_together --seeds_together on
 python - "$out" <<'PY'
@@ -52,17 +61,11 @@ for name in ("quick_alone", "quick_together"):
 same = sum(a == b for a, b in runs.values())
 print(f"seeds alone and together: {same} of {len(runs)} runs identical")
 PY
+if [ "$best" != "PART1_LOOP_IN_KERNEL=0 PART1_DOT_PRECISION=ieee" ]; then
+    PART1_LOOP_IN_KERNEL=0 PART1_DOT_PRECISION=ieee sweep quick_per_step --seeds_together off
+fi
 python benchmarks/bench_rnn.py --device cuda --lengths 10 50 100 --repeats 5 --steps 20 --together 4 2>&1 \
     | grep -E "graph|model|fast x|part 2|Error" | tee "$out/bench_together.txt"
-if [ "$paper_seconds" -gt 0 ]; then
-    start=$(date +%s)
-    timeout "$paper_seconds" python start1.py --preset paper --device cuda --jobs "$paper_jobs" --seeds_together on \
-        --out_dir "$out/paper" 2>/dev/null | tail -n 22 > "$out/paper.txt"
-    runs=$(wc -l < "$out/paper/runs.jsonl")
-    echo "paper preset, --jobs $paper_jobs, seeds together, $best: $runs of 72 runs in $(( $(date +%s) - start )) s" \
-        | tee -a "$out/paper.txt"
-    tail -n 20 "$out/paper.txt"
-fi
 arrangement=$([ "$PART1_LOOP_IN_KERNEL" = 1 ] && echo loop || echo per_step)
 python benchmarks/tune_triton_tiles.py --length 100 --repeats 3 --precision "$PART1_DOT_PRECISION" \
     --arrangements "$arrangement" 2>&1 | tee "$out/tiles.txt"
