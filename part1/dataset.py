@@ -9,7 +9,6 @@ import torch.utils.data as data
 
 from common.seeding import DeviceGenerators, derive_seed
 
-
 TRAIN_STREAM, TEST_STREAM = 0, 1
 
 
