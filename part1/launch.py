@@ -61,7 +61,7 @@ def run_sweep_submitit(configs, runs_path, cluster="slurm", partition=None, time
                                    slurm_array_parallelism=array_limit)
         if partition:
             executor.update_parameters(slurm_partition=partition)
-        groups = seed_groups(todo) if seeds_together else [[config] for config in todo]
+        groups = seed_groups(todo, seeds_together)
         jobs = executor.map_array(train_and_save, groups, [[record_path(jobs_dir, c) for c in g] for g in groups])
         tqdm.write(f"submitted {len(jobs)} job(s) for {len(todo)} run(s) to {executor.cluster}; "
                    f"job files in {jobs_dir}")

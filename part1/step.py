@@ -43,9 +43,8 @@ class GraphedTrainSteps(TrainSteps):
     joined back, so the graph has one branch per model and the GPU runs the models side by side, each with the
     kernels it would run alone. The first WARMUP_STEPS calls run eagerly on side streams (they train, as
     usual); the next call captures the graph, and every call from then on copies the batches into the graph's
-    input tensors and replays it. A model whose batch is None still replays
-    its last batch, its results unused. Optimizers must be built with capturable=True. Returned tensors are
-    overwritten by the next call.
+    input tensors and replays it. A model whose batch is None still replays its last batch, its results unused.
+    Optimizers must be built with capturable=True. Returned tensors are overwritten by the next call.
     """
 
     def __init__(self, steps):

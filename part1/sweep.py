@@ -101,7 +101,7 @@ def run_sweep(configs, runs_path, jobs=1, seeds_together=False):
         bar.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
                   f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
 
-    groups = seed_groups(todo) if seeds_together else [[config] for config in todo]
+    groups = seed_groups(todo, seeds_together)
     if jobs == 1 or len(groups) <= 1:
         for group in groups:
             train_together(group, on_record=save)
@@ -115,8 +115,11 @@ def run_sweep(configs, runs_path, jobs=1, seeds_together=False):
     return [done[run_key(vars(c))] for c in configs]
 
 
-def seed_groups(configs):
-    """The configs in groups that differ only in their seed, in order of first appearance."""
+def seed_groups(configs, together=True):
+    """The configs in groups that differ only in their seed, in order of first appearance; together=False: a
+    group per config."""
+    if not together:
+        return [[config] for config in configs]
     groups = {}
     for config in configs:
         groups.setdefault(json.dumps({**vars(config), "seed": None}, sort_keys=True), []).append(config)

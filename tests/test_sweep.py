@@ -178,3 +178,4 @@ def test_seed_groups_differ_only_in_their_seed():
     assert [(g[0].model_type, g[0].input_length) for g in groups] == [("RNN", 5), ("RNN", 10), ("LSTM", 5),
                                                                       ("LSTM", 10)]
     assert all([c.seed for c in g] == [1, 2, 3] for g in groups)
+    assert sweep.seed_groups(configs, together=False) == [[c] for c in configs]
