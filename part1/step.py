@@ -77,11 +77,21 @@ class GraphedTrainSteps(TrainSteps):
         return [None if batch is None else out for out, batch in zip(self.static_out, batches)]
 
     def branches(self, batches, fork):
-        """Each model's step on its stream, forked from and joined back into `fork`."""
+        """Each model's step on its stream, all forked from `fork` before any is joined back into it.
+
+        Joining each branch before forking the next would chain them: every stream would wait for the branches
+        before it, and the models would take turns.
+        """
+        for stream in self.streams:
+            if stream is not None:
+                stream.wait_stream(fork)
         out = []
         for step, stream, batch in zip(self.steps, self.streams, batches):
-            with branch(fork, stream):
+            with torch.cuda.stream(stream):
                 out.append(None if batch is None else step(*batch))
+        for stream in self.streams:
+            if stream is not None:
+                fork.wait_stream(stream)
         return out
 
 
