@@ -5,10 +5,8 @@ Also the part 2 text model's training step and characters per second.
 A training step is what part1.train does: draw a batch, forward, last-step cross-entropy, backward,
 gradient clipping, RMSprop. Implementations are timed in turns in one process, so the ratio column is
 robust to a noisy machine. On CUDA every implementation is also timed as a CUDA graph of its whole step
-("graph" rows, ratio against the built-in layer's graph), the fast path in each variant of its Triton kernels (a
-launch per step, or the time loop inside the kernel: "loop"; float32 or "tf32x3" products), and with --together 4
-the "fast x4 graph" row times four models' steps taken together as one graph, as `start1.py --seeds_together on`
-trains four seeds (ms for all four).
+("graph" rows, ratio against the built-in layer's graph), and with --together 4 the "fast x4 graph" row times four
+models' steps taken together as one graph, as `start1.py --seeds_together on` trains four seeds (ms for all four).
 --project_paper multiplies the measured times by the paper preset's grid.
 
 python benchmarks/bench_rnn.py [--lengths 10 50 100] [--device cpu]
@@ -35,9 +33,6 @@ from part1.vanilla_rnn import VanillaRNN  # noqa: E402
 from part2.model import TextGenerationModel  # noqa: E402
 
 B, D, N, C = 128, 10, 128, 10  # batch, one-hot input, hidden units, classes
-CUDA_VARIANTS = {  # the Triton kernels: (time loop inside the kernel, the matmuls' precision)
-    "fast, per step": (False, "ieee"), "fast, loop": (True, "ieee"), "fast, tf32x3": (False, "tf32x3"),
-    "fast, loop, tf32x3": (True, "tf32x3")}
 
 
 class BuiltIn(nn.Module):
@@ -54,11 +49,9 @@ class BuiltIn(nn.Module):
 def implementations(model_type, device, graphed=False, together=1):
     """Name -> the models trained together in one step: both from-scratch paths (part1's impl="fast" and
     impl="reference") and the built-in layer; on the CPU also the fast path with PyTorch ops in place of the
-    compiled cells ("fast, torch ops"); on CUDA the fast path as each variant of its Triton kernels (CUDA_VARIANTS),
-    and as CUDA graphs also `together` fast models at once ("fast xN", with the kernels part1 is set to use)."""
+    compiled cells ("fast, torch ops"); as CUDA graphs also `together` fast models at once ("fast xN")."""
     cls, layer = (VanillaRNN, nn.RNN) if model_type == "RNN" else (LSTM, nn.LSTM)
-    fast = CUDA_VARIANTS if device.type == "cuda" else ["fast"]
-    models = {name: [cls(0, D, N, C, device=device)] for name in fast}
+    models = {"fast": [cls(0, D, N, C, device=device)]}
     if device.type == "cpu" and cpp_cells.load():
         models["fast, torch ops"] = [cls(0, D, N, C, device=device)]
     if graphed and together > 1:
@@ -70,13 +63,7 @@ def implementations(model_type, device, graphed=False, together=1):
 
 def switches(variant):
     """(module, attribute, value) that a variant of the fast path sets while it runs."""
-    if variant == "fast, torch ops":
-        return [(cpp_cells, "enabled", False)]
-    if variant in CUDA_VARIANTS:
-        from part1 import triton_cells
-        loop, precision = CUDA_VARIANTS[variant]
-        return [(triton_cells, "LOOP_IN_KERNEL", loop), (triton_cells, "DOT_PRECISION", precision)]
-    return []
+    return [(cpp_cells, "enabled", False)] if variant == "fast, torch ops" else []
 
 
 def make_step(models, data, device, graphed, variant="fast"):
@@ -153,9 +140,7 @@ def main():
     p.add_argument("--repeats", type=int, default=7, help="timings per implementation (median reported)")
     p.add_argument("--steps", type=int, default=10, help="training steps per timing")
     p.add_argument("--triton_tile", nargs=4, type=int, metavar=("ROWS", "COLS", "INNER", "WARPS"),
-                   help="on CUDA, the per-step Triton kernels' tile (default: part1/triton_cells.py's STEP_TILE)")
-    p.add_argument("--loop_tile", nargs=4, type=int, metavar=("ROWS", "COLS", "INNER", "WARPS"),
-                   help="on CUDA, the loop-in-kernel variant's tile (default: part1/triton_cells.py's LOOP_TILE)")
+                   help="on CUDA, the fast path's Triton tile (default: part1/triton_cells.py's TILE)")
     p.add_argument("--together", type=int, default=1,
                    help="on CUDA, also time this many fast models' steps as one graph (row 'fast xN graph'; "
                         "default 1: no such row)")
@@ -163,26 +148,22 @@ def main():
                    help="time the paper preset's lengths and project its worst-case wall time (every run 10,000 steps)")
     args = p.parse_args()
     device = resolve_device(args.device)
-    if args.triton_tile or args.loop_tile:
+    if args.triton_tile:
         from part1 import triton_cells
-        triton_cells.STEP_TILE = triton_cells.Tile(*(args.triton_tile or triton_cells.STEP_TILE))
-        triton_cells.LOOP_TILE = triton_cells.Tile(*(args.loop_tile or triton_cells.LOOP_TILE))
+        triton_cells.TILE = triton_cells.Tile(*args.triton_tile)
     torch.manual_seed(0)
     paper = PRESETS["paper"]
     lengths = paper.lengths if args.project_paper else args.lengths
 
     print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, batch {B}, hidden {N}")
-    if device.type == "cuda":
-        from part1 import triton_cells
-        print(f"'fast xN': Triton kernels {triton_cells.variant()}")
-    print(f"{'model':>5} {'T':>4} {'implementation':>24} {'ms/step':>8} {'min-max':>13} {'ratio':>6}")
-    projected = {}  # fast variant -> hours for the paper preset, one run (or group of seeds) at a time
+    print(f"{'model':>5} {'T':>4} {'implementation':>16} {'ms/step':>8} {'min-max':>13} {'ratio':>6}")
+    projected = {}  # fast row -> hours for the paper preset, one run (or group of seeds) at a time
     for model_type in args.models:
         for length in lengths:
             results = measure(model_type, length, device, args.repeats, args.steps, args.together)
             for name, (median, low, high) in results.items():
                 baseline = results[f"nn.{model_type}" + (" graph" if name.endswith("graph") else "")][0]
-                print(f"{model_type:>5} {length:>4} {name:>24} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
+                print(f"{model_type:>5} {length:>4} {name:>16} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
                       f"{median / baseline:>6.2f}")
                 if name.startswith("fast") and name.endswith("graph") == (device.type == "cuda"):
                     seeds_per_step = args.together if name.startswith(f"fast x{args.together}") else 1
@@ -194,6 +175,7 @@ def main():
     if args.project_paper:
         print(f"paper preset, every run at {paper.train_steps} steps (the convergence rule stops many runs earlier): "
               + "; ".join(f"{name} {hours:.2f} h" for name, hours in projected.items()))
+
 
 if __name__ == "__main__":
     main()

@@ -16,22 +16,19 @@ import triton  # noqa: E402
 from triton.backends.compiler import GPUTarget  # noqa: E402
 from triton.compiler import ASTSource  # noqa: E402
 
-from benchmarks.tune_triton_tiles import LOOP_TILES, STEP_TILES  # noqa: E402
+from benchmarks.tune_triton_tiles import TILES  # noqa: E402
 from part1 import triton_cells as tc  # noqa: E402
 
-N, D, T = 128, 10, 100  # hidden units, one-hot input, steps (batch: 128)
+N, D = 128, 10  # hidden units, one-hot input (batch: 128)
 K = -(-(N + D + 1) // 16) * 16  # rows of the stacked column, as part1.bptt.Workspace pads them
 
 
-def kernels(tile, precision):
-    """(kernel, runtime integer arguments, constexpr arguments) for both models, per step and loop in kernel."""
-    shape = dict(K=K, BJ=tile.rows, BB=tile.cols, BK=tile.inner, PRECISION=precision)
-    loop = dict(shape, T=T, n=N)
+def kernels(tile):
+    """(kernel, runtime integer arguments, constexpr arguments) for both models' steps, forward and backward."""
+    shape = dict(K=K, BJ=tile.rows, BB=tile.cols, BK=tile.inner)
     return [
         (tc._rnn_forward, ["n", "B"], shape), (tc._rnn_backward, ["n", "B"], dict(shape, FIRST=False, ROWS=N)),
-        (tc._lstm_forward, ["n", "B"], shape), (tc._lstm_backward, ["n", "B"], dict(shape, FIRST=False, ROWS=4 * N)),
-        (tc._rnn_forward_loop, ["B"], loop), (tc._rnn_backward_loop, ["B"], dict(loop, ROWS=N)),
-        (tc._lstm_forward_loop, ["B"], loop), (tc._lstm_backward_loop, ["B"], dict(loop, ROWS=4 * N))]
+        (tc._lstm_forward, ["n", "B"], shape), (tc._lstm_backward, ["n", "B"], dict(shape, FIRST=False, ROWS=4 * N))]
 
 
 def resources(kernel, ints, constants, warps, target):
@@ -57,21 +54,15 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--arch", type=int, default=90, help="compute capability x 10 (default: 90, an H100)")
     p.add_argument("--all_tiles", action="store_true", help="every tile benchmarks/tune_triton_tiles.py times")
-    p.add_argument("--precision", default=tc.DOT_PRECISION, choices=["ieee", "tf32x3"],
-                   help="the matmuls' products (default: part1/triton_cells.py's DOT_PRECISION)")
     args = p.parse_args()
     target = GPUTarget("cuda", args.arch, 32)
-    step_tiles = [tc.Tile(*t) for t in STEP_TILES] if args.all_tiles else [tc.STEP_TILE]
-    loop_tiles = [tc.Tile(*t) for t in LOOP_TILES] if args.all_tiles else [tc.LOOP_TILE]
-    print(f"sm_{args.arch}, triton {triton.__version__}, hidden {N}, T {T} (loop kernels), {args.precision}")
-    print(f"{'kernel':>20} {'tile':>13} {'registers':>9} {'spilled':>7} {'shared':>7}")
-    for tiles, loop in ((step_tiles, False), (loop_tiles, True)):
-        for tile in tiles:
-            for kernel, ints, constants in kernels(tile, args.precision):
-                if kernel.__name__.endswith("_loop") != loop:
-                    continue
-                registers, local, shared = resources(kernel, ints, constants, tile.warps, target)
-                print(f"{kernel.__name__:>20} {' '.join(map(str, tile)):>13} {registers:>9} {local:>7} {shared:>7}")
+    tiles = [tc.Tile(*t) for t in TILES] if args.all_tiles else [tc.TILE]
+    print(f"sm_{args.arch}, triton {triton.__version__}, hidden {N}")
+    print(f"{'kernel':>15} {'tile':>13} {'registers':>9} {'spilled':>7} {'shared':>7}")
+    for tile in tiles:
+        for kernel, ints, constants in kernels(tile):
+            registers, local, shared = resources(kernel, ints, constants, tile.warps, target)
+            print(f"{kernel.__name__:>15} {' '.join(map(str, tile)):>13} {registers:>9} {local:>7} {shared:>7}")
 
 
 if __name__ == "__main__":

@@ -207,9 +207,9 @@ def run(configs, progress, on_record):
     runs = [Run(c, device) for c in configs]
     # Load (on first use: build) the C++ cells now, so that saying so does not break into the progress bar.
     cpp_cells = config.impl == "fast" and compiled_cells(runs[0].test_inputs) is not None
-    kernels = fused_kernels(runs[0].test_inputs) if config.impl == "fast" else None
+    triton_kernels = config.impl == "fast" and fused_kernels(runs[0].test_inputs) is not None
     facts = {"seeds_together": len(runs), "device": str(device), "cpp_cells": cpp_cells,
-             "triton_kernels": kernels.variant() if kernels else None, "torch_version": torch.__version__}
+             "triton_kernels": triton_kernels, "torch_version": torch.__version__}
 
     def finish(r, step, converged):
         r.finish(step, converged, wall_seconds=time.perf_counter() - started, **facts)
