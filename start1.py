@@ -36,11 +36,11 @@ def build_parser():
                                              "--threads_per_run on a CPU, 1 on CUDA)")
     p.add_argument("--threads_per_run", type=int, default=1,
                    help="CPU threads of each run; results depend on it, not on --jobs (default: 1)")
-    p.add_argument("--seeds_together", default="off", choices=["off", "on", "auto"],
+    p.add_argument("--seeds_together", default="auto", choices=["off", "on", "auto"],
                    help="train the seeds of one model and length side by side, in one process (or SLURM job); on "
                         "CUDA their steps are branches of one CUDA graph that the GPU runs at once. Same results "
-                        "either way. auto: on with CUDA (with slurm: with --slurm_gpus > 0), off on a CPU "
-                        "(default: off)")
+                        "either way. auto: on with CUDA (with slurm: with --slurm_gpus > 0), off on a CPU, where "
+                        "the seeds would only take turns (default: auto)")
     p.add_argument("--replot", action="store_true", help="redraw summary and figure from runs.jsonl, train nothing")
     p.add_argument("--launcher", default="local", choices=["local", "slurm"],
                    help="local: train on this machine, --jobs at a time (default); slurm: one SLURM job per "
