@@ -61,27 +61,19 @@ def implementations(model_type, device, graphed=False, together=1):
     return models
 
 
-def switches(variant):
-    """(module, attribute, value) that a variant of the fast path sets while it runs."""
-    return [(cpp_cells, "enabled", False)] if variant == "fast, torch ops" else []
-
-
-def make_step(models, data, device, graphed, variant="fast"):
-    """The models' training steps as part1.train takes them, under the switches of the named variant."""
+def make_step(models, data, device, graphed, compiled_cells=True):
+    """The models' training steps as part1.train takes them; compiled_cells=False switches the C++ cells off."""
     optimizers = [torch.optim.RMSprop(model.parameters(), lr=1e-3, capturable=graphed, foreach=True)
                   for model in models]
     train_steps = make_train_steps(models, optimizers, max_norm=10.0, graphed=graphed)
-    changes = switches(variant)
+    enabled = cpp_cells.enabled  # PART1_CPP_CELLS=0 keeps them off everywhere
 
     def step():
-        saved = [getattr(module, name) for module, name, _ in changes]
-        for module, name, value in changes:
-            setattr(module, name, value)
+        cpp_cells.enabled = enabled and compiled_cells
         try:
             train_steps([data.batch(B, device) for _ in models])
         finally:
-            for (module, name, _), value in zip(changes, saved):
-                setattr(module, name, value)
+            cpp_cells.enabled = enabled
     return step
 
 
@@ -102,7 +94,8 @@ def measure(model_type, length, device, repeats, steps, together):
     step_fns = {}
     for graphed in [False, True] if device.type == "cuda" else [False]:
         for name, models in implementations(model_type, device, graphed, together).items():
-            step_fns[name + (" graph" if graphed else "")] = make_step(models, data, device, graphed, name)
+            step_fns[name + (" graph" if graphed else "")] = make_step(models, data, device, graphed,
+                                                                       compiled_cells=name != "fast, torch ops")
     for step in step_fns.values():
         time_steps(step, device, WARMUP_STEPS + 2)  # warm-up, and the capture of the graphed steps
     times = {name: [] for name in step_fns}
