@@ -78,6 +78,11 @@ def main(argv=None):
     print("Dry run done; nothing was kept.")
 
 
+def seeds_together(args, on_gpus):
+    """--seeds_together as a yes or no: auto trains them together on GPUs only, where they run at the same time."""
+    return args.seeds_together == "on" or (args.seeds_together == "auto" and on_gpus)
+
+
 def sweep(args):
     """Train (or, with --replot, read) the sweep's runs, then write its summary and figure."""
     configs = plan(args.preset, args.models, args.lengths, args.seeds, args.steps, args.device,
@@ -95,15 +100,14 @@ def sweep(args):
         if len(records) < len(configs):
             print(f"{len(configs) - len(records)} of {len(configs)} runs are not finished; plotting the others")
     elif args.launcher == "slurm":  # the jobs resolve --device on their own nodes
-        together = args.seeds_together == "on" or (args.seeds_together == "auto" and args.slurm_gpus > 0)
         records = run_sweep_submitit(configs, runs_path, "slurm", args.slurm_partition, args.slurm_time,
-                                     args.slurm_gpus, args.slurm_array_limit, seeds_together=together)
+                                     args.slurm_gpus, args.slurm_array_limit,
+                                     seeds_together=seeds_together(args, on_gpus=args.slurm_gpus > 0))
     else:
         device = resolve_device(args.device)
         cores = len(os.sched_getaffinity(0))
         jobs = args.jobs or (1 if device.type == "cuda" else max(1, cores // args.threads_per_run))
-        together = args.seeds_together == "on" or (args.seeds_together == "auto" and device.type == "cuda")
-        records = run_sweep(configs, runs_path, jobs, together)
+        records = run_sweep(configs, runs_path, jobs, seeds_together(args, on_gpus=device.type == "cuda"))
 
     rows = summarize(records)
     summary_path = out_dir / f"{args.preset}_summary.csv"
