@@ -31,15 +31,21 @@ def _tanh(x):
 
 
 @triton.jit
+def _chunk_dot(W, rows, ks, mask, x, K: tl.constexpr):
+    """W[rows, ks] @ x, one chunk of the inner dimension, for W (?, K) row-major."""
+    a = tl.load(W + rows[:, None] * K + ks[None, :], mask=mask, other=0.0)
+    return tl.dot(a, x, input_precision="ieee")
+
+
+@triton.jit
 def _rows_times_column(W, hx, rows, cols, row_mask, B, K: tl.constexpr, BJ: tl.constexpr, BB: tl.constexpr,
                        BK: tl.constexpr):
     """W[rows, :] @ hx[:, cols] for W (?, K) and hx (K, B), both row-major."""
     acc = tl.zeros((BJ, BB), dtype=tl.float32)
     for k0 in range(0, K, BK):
         ks = k0 + tl.arange(0, BK)
-        a = tl.load(W + rows[:, None] * K + ks[None, :], mask=row_mask[:, None] & (ks[None, :] < K), other=0.0)
-        b = tl.load(hx + ks[:, None] * B + cols[None, :], mask=(ks[:, None] < K) & (cols[None, :] < B), other=0.0)
-        acc += tl.dot(a, b, input_precision="ieee")
+        x = tl.load(hx + ks[:, None] * B + cols[None, :], mask=(ks[:, None] < K) & (cols[None, :] < B), other=0.0)
+        acc += _chunk_dot(W, rows, ks, row_mask[:, None] & (ks[None, :] < K), x, K)
     return acc
 
 
@@ -88,10 +94,23 @@ def _lstm_forward(W, hx, z, c_prev, c_next, tanh_c, q, h, n, B, K: tl.constexpr,
     m = (j[:, None] < n) & (b[None, :] < B)
     off = j[:, None] * B + b[None, :]
     size = n * B
-    g = _tanh(_rows_times_column(W, hx, j, b, j < n, B, K, BJ, BB, BK))
-    i = tl.sigmoid(_rows_times_column(W, hx, n + j, b, j < n, B, K, BJ, BB, BK))
-    f = tl.sigmoid(_rows_times_column(W, hx, 2 * n + j, b, j < n, B, K, BJ, BB, BK))
-    o = tl.sigmoid(_rows_times_column(W, hx, 3 * n + j, b, j < n, B, K, BJ, BB, BK))
+    # the four gates' matmuls in one walk over K: each chunk of hx is loaded once and feeds four independent dots
+    zg = tl.zeros((BJ, BB), dtype=tl.float32)
+    zi = tl.zeros((BJ, BB), dtype=tl.float32)
+    zf = tl.zeros((BJ, BB), dtype=tl.float32)
+    zo = tl.zeros((BJ, BB), dtype=tl.float32)
+    for k0 in range(0, K, BK):
+        ks = k0 + tl.arange(0, BK)
+        x = tl.load(hx + ks[:, None] * B + b[None, :], mask=(ks[:, None] < K) & (b[None, :] < B), other=0.0)
+        wm = (j[:, None] < n) & (ks[None, :] < K)
+        zg += _chunk_dot(W, j, ks, wm, x, K)
+        zi += _chunk_dot(W, n + j, ks, wm, x, K)
+        zf += _chunk_dot(W, 2 * n + j, ks, wm, x, K)
+        zo += _chunk_dot(W, 3 * n + j, ks, wm, x, K)
+    g = _tanh(zg)
+    i = tl.sigmoid(zi)
+    f = tl.sigmoid(zf)
+    o = tl.sigmoid(zo)
     c = g * i + tl.load(c_prev + off, mask=m, other=0.0) * f
     tc = _tanh(c)
     tl.store(z + off, g, mask=m)
