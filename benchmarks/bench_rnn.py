@@ -133,7 +133,7 @@ def main():
     p.add_argument("--repeats", type=int, default=7, help="timings per implementation (median reported)")
     p.add_argument("--steps", type=int, default=10, help="training steps per timing")
     p.add_argument("--triton_tile", nargs=4, type=int, metavar=("ROWS", "COLS", "INNER", "WARPS"),
-                   help="on CUDA, the fast path's Triton tile (default: part1/triton_cells.py's TILE)")
+                   help="on CUDA, the fast path's Triton tile for both models (default: part1/triton_cells.py's TILE)")
     p.add_argument("--together", type=int, default=1,
                    help="on CUDA, also time this many fast models' steps as one graph (row 'fast xN graph'; "
                         "default 1: no such row)")
@@ -143,7 +143,7 @@ def main():
     device = resolve_device(args.device)
     if args.triton_tile:
         from part1 import triton_cells
-        triton_cells.TILE = triton_cells.Tile(*args.triton_tile)
+        triton_cells.TILE = dict.fromkeys(triton_cells.TILE, triton_cells.Tile(*args.triton_tile))
     torch.manual_seed(0)
     paper = PRESETS["paper"]
     lengths = paper.lengths if args.project_paper else args.lengths

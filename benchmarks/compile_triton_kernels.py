@@ -23,12 +23,14 @@ N, D = 128, 10  # hidden units, one-hot input (batch: 128)
 K = -(-(N + D + 1) // 16) * 16  # rows of the stacked column, as part1.bptt.Workspace pads them
 
 
-def kernels(tile):
-    """(kernel, runtime integer arguments, constexpr arguments) for both models' steps, forward and backward."""
+def kernels(model_type, tile):
+    """(kernel, runtime integer arguments, constexpr arguments) for a model's step, forward and backward."""
     shape = dict(K=K, BJ=tile.rows, BB=tile.cols, BK=tile.inner)
-    return [
-        (tc._rnn_forward, ["n", "B"], shape), (tc._rnn_backward, ["n", "B"], dict(shape, FIRST=False, ROWS=N)),
-        (tc._lstm_forward, ["n", "B"], shape), (tc._lstm_backward, ["n", "B"], dict(shape, FIRST=False, ROWS=4 * N))]
+    if model_type == "RNN":
+        return [(tc._rnn_forward, ["n", "B"], shape),
+                (tc._rnn_backward, ["n", "B"], dict(shape, FIRST=False, ROWS=N))]
+    return [(tc._lstm_forward, ["n", "B"], shape),
+            (tc._lstm_backward, ["n", "B"], dict(shape, FIRST=False, ROWS=4 * N))]
 
 
 def resources(kernel, ints, constants, warps, target):
@@ -56,13 +58,13 @@ def main():
     p.add_argument("--all_tiles", action="store_true", help="every tile benchmarks/tune_triton_tiles.py times")
     args = p.parse_args()
     target = GPUTarget("cuda", args.arch, 32)
-    tiles = [tc.Tile(*t) for t in TILES] if args.all_tiles else [tc.TILE]
     print(f"sm_{args.arch}, triton {triton.__version__}, hidden {N}")
     print(f"{'kernel':>15} {'tile':>13} {'registers':>9} {'spilled':>7} {'shared':>7}")
-    for tile in tiles:
-        for kernel, ints, constants in kernels(tile):
-            registers, local, shared = resources(kernel, ints, constants, tile.warps, target)
-            print(f"{kernel.__name__:>15} {' '.join(map(str, tile)):>13} {registers:>9} {local:>7} {shared:>7}")
+    for model_type, shipped in tc.TILE.items():
+        for tile in [tc.Tile(*t) for t in TILES] if args.all_tiles else [shipped]:
+            for kernel, ints, constants in kernels(model_type, tile):
+                registers, local, shared = resources(kernel, ints, constants, tile.warps, target)
+                print(f"{kernel.__name__:>15} {' '.join(map(str, tile)):>13} {registers:>9} {local:>7} {shared:>7}")
 
 
 if __name__ == "__main__":

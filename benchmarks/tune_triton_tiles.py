@@ -1,7 +1,7 @@
 """Milliseconds per CUDA-graphed training step of the fast path for several Triton tiles, against cuDNN.
 
 python benchmarks/tune_triton_tiles.py [--length 100]   (needs a CUDA device; the best tile goes into
-part1/triton_cells.py's TILE; bench_rnn.py --triton_tile tries one)
+part1/triton_cells.py's TILE, one per model; bench_rnn.py --triton_tile tries one)
 """
 import argparse
 import statistics
@@ -18,24 +18,25 @@ from part1.dataset import PalindromeDataset  # noqa: E402
 from part1.step import WARMUP_STEPS  # noqa: E402
 
 TILES = [  # rows (hidden units), cols (batch columns), inner chunk, warps
-    (16, 16, 32, 4), (16, 16, 64, 4), (16, 16, 128, 4), (16, 16, 64, 2), (16, 16, 128, 2), (16, 32, 64, 4),
-    (16, 32, 32, 4), (16, 16, 256, 4)]
+    (16, 16, 16, 4), (16, 16, 32, 4), (16, 16, 64, 4), (16, 16, 128, 4), (16, 16, 64, 2), (16, 16, 128, 2),
+    (16, 32, 64, 4), (16, 32, 32, 4), (16, 16, 256, 4)]
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--length", type=int, default=100, help="input length T (default: 100)")
+    p.add_argument("--models", nargs="+", default=["RNN", "LSTM"], choices=["RNN", "LSTM"])
     p.add_argument("--repeats", type=int, default=5, help="timings per tile (median reported)")
     p.add_argument("--steps", type=int, default=20, help="training steps per timing")
     args = p.parse_args()
     device = torch.device("cuda")
     data = PalindromeDataset(args.length + 1, seed=0, one_hot=True)
     print(f"T {args.length}, batch {B}, {torch.cuda.get_device_name()}")
-    for model_type in ("RNN", "LSTM"):
+    for model_type in args.models:
         baseline = make_step(implementations(model_type, device)[f"nn.{model_type}"], data, device, graphed=True)
         time_steps(baseline, device, WARMUP_STEPS + 2)
         for tile in TILES:
-            triton_cells.TILE = triton_cells.Tile(*tile)
+            triton_cells.TILE[model_type] = triton_cells.Tile(*tile)
             step = make_step(implementations(model_type, device)["fast"], data, device, graphed=True)
             time_steps(step, device, WARMUP_STEPS + 2)
             ours, theirs = [], []

@@ -19,7 +19,7 @@ class Tile(NamedTuple):
     warps: int
 
 
-TILE = Tile(16, 16, 64, 4)  # benchmarks/tune_triton_tiles.py compares others
+TILE = {"RNN": Tile(16, 16, 64, 4), "LSTM": Tile(16, 16, 64, 2)}  # benchmarks/tune_triton_tiles.py compares others
 
 
 @triton.jit
@@ -147,16 +147,17 @@ def _lstm_backward(W, dz_next, gh, z, c_prev, tanh_c, q, gc, dz, n, B, FIRST: tl
     tl.store(gc + off, dc * f, mask=m)
 
 
-def _launch(n, B, K):
+def _launch(model_type, n, B, K):
     """The grid and the tile arguments of a step's kernel."""
-    grid = (triton.cdiv(n, TILE.rows), triton.cdiv(B, TILE.cols))
-    return grid, dict(K=K, BJ=TILE.rows, BB=TILE.cols, BK=TILE.inner, num_warps=TILE.warps)
+    t = TILE[model_type]
+    grid = (triton.cdiv(n, t.rows), triton.cdiv(B, t.cols))
+    return grid, dict(K=K, BJ=t.rows, BB=t.cols, BK=t.inner, num_warps=t.warps)
 
 
 def rnn_forward(ws):
     """Every step's h_t into the workspace's stacked columns."""
     n, B = ws.steps[0].h_next.shape
-    grid, tile = _launch(n, B, ws.W.size(1))
+    grid, tile = _launch("RNN", n, B, ws.W.size(1))
     for s in ws.steps:
         _rnn_forward[grid](ws.W, s.hx, s.h_next, n, B, **tile)
 
@@ -164,7 +165,7 @@ def rnn_forward(ws):
 def rnn_backward(ws, gh):
     """Every step's dz_t into ws.dz, from gh = dL/dh_T (n, B)."""
     n, B = gh.shape
-    grid, tile = _launch(n, B, ws.W.size(1))
+    grid, tile = _launch("RNN", n, B, ws.W.size(1))
     later = None
     for s in reversed(ws.steps):
         _rnn_backward[grid](ws.W, gh if later is None else later.dz, gh, s.h_next, s.dz, n, B,
@@ -175,7 +176,7 @@ def rnn_backward(ws, gh):
 def lstm_forward(ws):
     """Every step's activations, c_t, tanh(c_t), q_t and h_t into the workspace."""
     n, B = ws.steps[0].c.shape
-    grid, tile = _launch(n, B, ws.W.size(1))
+    grid, tile = _launch("LSTM", n, B, ws.W.size(1))
     for s in ws.steps:
         _lstm_forward[grid](ws.W, s.hx, s.z, s.c, s.c_next, s.tanh_c, s.q, s.h_next, n, B, **tile)
 
@@ -183,7 +184,7 @@ def lstm_forward(ws):
 def lstm_backward(ws, gh):
     """Every step's dz_t into ws.dz, from gh = dL/dh_T (n, B)."""
     n, B = gh.shape
-    grid, tile = _launch(n, B, ws.W.size(1))
+    grid, tile = _launch("LSTM", n, B, ws.W.size(1))
     gc = gh.new_zeros(n, B)  # dL/dc_t, carried down the steps
     later = None
     for s in reversed(ws.steps):
