@@ -13,9 +13,9 @@ from common.device import resolve_device
 from common.files import ensure_writable_dir
 from part1.launch import run_sweep_submitit
 from part1.plots import plot_accuracy_vs_length
-from part1.recurrent import IMPLEMENTATIONS
+from part1.recurrent import IMPLEMENTATIONS, INITIALISATIONS
 from part1.sweep import PRESETS, finished_runs, plan, run_key, run_sweep, summarize, write_summary_csv
-from part1.train import MODELS, check_config
+from part1.train import MODELS, check_config, max_norm_value
 
 
 def build_parser():
@@ -27,6 +27,12 @@ def build_parser():
                    help="input lengths (number of input digits; the palindrome has one more)")
     p.add_argument("--seeds", nargs="+", type=int, help="seeds, one run each")
     p.add_argument("--steps", type=int, help="maximum training steps per run")
+    p.add_argument("--init", default="xavier_normal", choices=list(INITIALISATIONS),
+                   help="weight initialisation: xavier_normal as the report's code, or uniform, PyTorch's RNN "
+                        "scheme (default: xavier_normal)")
+    p.add_argument("--max_norm", type=max_norm_value,
+                   help="clip the gradient norm at this value, or off: the report's code in effect never clipped "
+                        "(default: off)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
     p.add_argument("--impl", default="fast", choices=list(IMPLEMENTATIONS),
                    help="fast: hand-written backward through time; reference: the plain autograd loop (default: fast)")
@@ -86,7 +92,7 @@ def seeds_together(args, on_gpus):
 def sweep(args):
     """Train (or, with --replot, read) the sweep's runs, then write its summary and figure."""
     configs = plan(args.preset, args.models, args.lengths, args.seeds, args.steps, args.device,
-                   args.threads_per_run, args.impl)
+                   args.threads_per_run, args.impl, args.init, args.max_norm)
     for config in configs:
         check_config(config)
     out_dir = ensure_writable_dir(args.out_dir)

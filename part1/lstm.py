@@ -3,7 +3,8 @@ import torch
 from torch import nn
 
 from part1.bptt import LSTMSequence, WorkspacePool, stack_weights
-from part1.recurrent import check_impl, project_inputs, time_major, uniform_parameter, use_fast_path, zeros_parameter
+from part1.recurrent import (check_impl, project_inputs, time_major, use_fast_path, weight_parameter,
+                             zeros_parameter)
 
 
 def lstm_cell(z, c):
@@ -21,10 +22,13 @@ class LSTM(nn.Module):
 
     g = tanh(W_gx x + W_gh h + b_g), i = sigmoid(W_ix x + W_ih h + b_i), f = sigmoid(W_fx x + W_fh h + b_f),
     o = sigmoid(W_ox x + W_oh h + b_o), c = g * i + c * f, h = tanh(c) * o.
+    init: "xavier_normal" (the report's code) or "uniform" (PyTorch's RNN scheme); biases start at zero, b_f at
+    forget_bias.
     impl="fast" trains through part1.bptt's hand-written backward; impl="reference" is the plain autograd loop.
     """
 
-    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", forget_bias=1.0, impl="fast"):
+    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", forget_bias=1.0, impl="fast",
+                 init="xavier_normal"):
         super().__init__()
         self.impl = check_impl(impl)
         self._workspaces = WorkspacePool()
@@ -33,14 +37,15 @@ class LSTM(nn.Module):
         self.num_hidden = num_hidden
         self.num_classes = num_classes
         self.forget_bias = forget_bias
+        self.init = init
         n = num_hidden
         for gate in "gifo":
-            setattr(self, f"W_{gate}x", uniform_parameter(n, input_dim, fan_in=n, device=device))
-            setattr(self, f"W_{gate}h", uniform_parameter(n, n, fan_in=n, device=device))
+            setattr(self, f"W_{gate}x", weight_parameter(n, input_dim, init, n, device))
+            setattr(self, f"W_{gate}h", weight_parameter(n, n, init, n, device))
             # A forget bias near 1 keeps the cell state, and its gradient, alive early in training.
             value = forget_bias if gate == "f" else 0.0
             setattr(self, f"b_{gate}", zeros_parameter(n, device=device, value=value))
-        self.W_ph = uniform_parameter(num_classes, n, fan_in=n, device=device)
+        self.W_ph = weight_parameter(num_classes, n, init, n, device)
         self.b_p = zeros_parameter(num_classes, device=device)
 
     def forward(self, x, keep_hidden=False):
@@ -70,4 +75,5 @@ class LSTM(nn.Module):
 
     def extra_repr(self):
         return (f"input_dim={self.input_dim}, num_hidden={self.num_hidden}, "
-                f"num_classes={self.num_classes}, forget_bias={self.forget_bias}, impl={self.impl}")
+                f"num_classes={self.num_classes}, forget_bias={self.forget_bias}, init={self.init}, "
+                f"impl={self.impl}")

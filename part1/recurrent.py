@@ -5,6 +5,13 @@ import torch
 from torch import nn
 
 IMPLEMENTATIONS = ("fast", "reference")
+INITIALISATIONS = ("xavier_normal", "uniform")
+
+
+def check_init(init):
+    if init not in INITIALISATIONS:
+        raise ValueError(f"init must be 'xavier_normal' or 'uniform', got {init!r}")
+    return init
 
 
 def check_impl(impl):
@@ -19,10 +26,20 @@ def use_fast_path(impl, keep_hidden):
     return impl == "fast" and not keep_hidden and torch.is_grad_enabled()
 
 
-def uniform_parameter(*shape, fan_in, device):
-    """A weight drawn from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's own initialisation for RNN layers."""
-    bound = 1.0 / math.sqrt(fan_in)
-    return nn.Parameter(torch.empty(*shape, device=device).uniform_(-bound, bound))
+def weight_parameter(rows, cols, init, num_hidden, device):
+    """A weight matrix (rows, cols).
+
+    init="xavier_normal": N(0, 2 / (rows + cols)), the report's code; W_hh then has a spectral radius near 1.
+    init="uniform": U(-1/sqrt(num_hidden), 1/sqrt(num_hidden)), PyTorch's scheme for its RNN layers; W_hh's
+    spectral radius is then about 0.58, so a signal from the first digit fades like 0.58^T.
+    """
+    W = torch.empty(rows, cols, device=device)
+    if check_init(init) == "xavier_normal":
+        nn.init.xavier_normal_(W)
+    else:
+        bound = 1.0 / math.sqrt(num_hidden)
+        W.uniform_(-bound, bound)
+    return nn.Parameter(W)
 
 
 def zeros_parameter(*shape, device, value=0.0):

@@ -8,7 +8,7 @@ WARMUP_STEPS = 3  # eager steps before a capture: lazy initialisation (optimizer
 
 
 class TrainStep:
-    """step(inputs, targets) -> (loss, logits), both detached."""
+    """step(inputs, targets) -> (loss, logits), both detached; max_norm None: no gradient clipping."""
 
     def __init__(self, model, optimizer, max_norm):
         self.model, self.optimizer, self.max_norm = model, optimizer, max_norm
@@ -18,7 +18,8 @@ class TrainStep:
         logits = self.model(inputs)
         loss = F.cross_entropy(logits, targets)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm=self.max_norm)
+        if self.max_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm=self.max_norm)
         self.optimizer.step()
         return loss.detach(), logits.detach()
 

@@ -50,8 +50,11 @@ PRESETS = {
 
 
 def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device="auto", threads_per_run=1,
-         impl="fast"):
+         impl="fast", init="xavier_normal", max_norm=None):
     """The training configs of a sweep: the preset's grid, with any of models, lengths, seeds, steps overridden.
+
+    max_norm None: no gradient clipping. The report's code called its clipping before backward(), so it never
+    clipped; both presets follow what it did.
 
     Every run uses threads_per_run CPU threads, so its result does not depend on how many run at once.
     """
@@ -64,7 +67,7 @@ def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device=
                     model_type=model_type, input_length=length, seed=seed, input_dim=10, num_hidden=128,
                     batch_size=128, optimizer="rmsprop", learning_rate=preset.learning_rate(length),
                     train_steps=steps or preset.train_steps, min_steps=preset.min_steps_for(model_type, length),
-                    forget_bias=1.0, eval_size=8192, print_every=0, device=device,
+                    max_norm=max_norm, init=init, forget_bias=1.0, eval_size=8192, print_every=0, device=device,
                     num_threads=threads_per_run, impl=impl))
     return configs
 

@@ -5,6 +5,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as `python part1/train.py`: make the repository root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import argparse
 import time
 
 import torch
@@ -17,12 +18,25 @@ from common.files import append_jsonl, ensure_writable_dir
 from part1.bptt import compiled_cells, fused_kernels
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
-from part1.recurrent import IMPLEMENTATIONS
+from part1.recurrent import IMPLEMENTATIONS, INITIALISATIONS
 from part1.step import make_train_steps
 from part1.vanilla_rnn import VanillaRNN
 
 MODELS = {"RNN": VanillaRNN, "LSTM": LSTM}
-CONVERGENCE_WINDOW = 100  # the report's rule compares the loss with the mean of the previous 100 losses
+CONVERGENCE_WINDOW = 100  # the report's rule compares the loss with the mean of 100 earlier losses
+
+
+def max_norm_value(text):
+    """--max_norm: a positive number, or "off" (None) for no clipping."""
+    if text == "off":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number or 'off', got '{text}'")
+    return value
 
 
 def build_parser():
@@ -38,7 +52,8 @@ def build_parser():
     p.add_argument("--batch_size", type=int, default=128, help="palindromes per training step (default: 128)")
     p.add_argument("--learning_rate", type=float, default=0.001, help="learning rate (default: 0.001)")
     p.add_argument("--train_steps", type=int, default=10000, help="maximum number of training steps (default: 10000)")
-    p.add_argument("--max_norm", type=float, default=10.0, help="gradient norm clipping threshold (default: 10.0)")
+    p.add_argument("--max_norm", type=max_norm_value, default=10.0,
+                   help="gradient norm clipping threshold, or off (default: 10.0)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
     p.add_argument("--impl", default="fast", choices=list(IMPLEMENTATIONS),
                    help="fast: hand-written backward through time (part1/bptt.py); reference: the plain autograd "
@@ -47,13 +62,16 @@ def build_parser():
                    help="auto: on CUDA, capture the training step once as a CUDA graph and replay it (default: auto)")
     p.add_argument("--seed", type=int, default=42, help="seed of initialisation, training and test data (default: 42)")
     p.add_argument("--optimizer", default="rmsprop", choices=["rmsprop", "adam"], help="optimizer (default: rmsprop)")
+    p.add_argument("--init", default="xavier_normal", choices=list(INITIALISATIONS),
+                   help="xavier_normal: weights N(0, 2 / (fan_in + fan_out)), as the report's code; uniform: "
+                        "U(-1/sqrt(num_hidden), 1/sqrt(num_hidden)), PyTorch's RNN scheme (default: xavier_normal)")
     p.add_argument("--forget_bias", type=float, default=1.0,
                    help="LSTM forget-gate bias at initialisation (default: 1.0)")
     p.add_argument("--min_steps", type=int, default=None,
                    help="steps before the convergence rule may stop training (default: never stop early)")
     p.add_argument("--conv_eps", type=float, default=5e-4,
-                   help="stop when |loss - mean of the previous 100 losses| < conv_eps, checked every 100 steps "
-                        "from min_steps on (default: 5e-4)")
+                   help="the report's rule: every 100 steps after min_steps, stop when |latest loss - mean of the "
+                        "100 losses before the two latest| < conv_eps (default: 5e-4)")
     p.add_argument("--eval_size", type=int, default=8192, help="held-out test palindromes (default: 8192)")
     p.add_argument("--num_threads", type=int, default=0,
                    help="CPU threads for this run, 0: PyTorch's default (default: 0)")
@@ -91,15 +109,18 @@ def check_config(config):
     for name in ("num_hidden", "batch_size", "train_steps", "eval_size"):
         if getattr(config, name) < 1:
             raise UserError(f"{name} must be at least 1, got {getattr(config, name)}")
-    for name in ("learning_rate", "max_norm"):
-        if not getattr(config, name) > 0:
-            raise UserError(f"{name} must be positive, got {getattr(config, name)}")
+    if config.init not in INITIALISATIONS:
+        raise UserError(f"unknown init '{config.init}'; use {' or '.join(INITIALISATIONS)}")
+    if not config.learning_rate > 0:
+        raise UserError(f"learning_rate must be positive, got {config.learning_rate}")
+    if config.max_norm is not None and not config.max_norm > 0:
+        raise UserError(f"max_norm must be positive or None (no clipping), got {config.max_norm}")
 
 
 def make_model(config, device):
     """The model named by config.model_type, initialised from the global torch seed."""
     kwargs = dict(seq_length=config.input_length, input_dim=config.input_dim, num_hidden=config.num_hidden,
-                  num_classes=config.num_classes, device=device, impl=config.impl)
+                  num_classes=config.num_classes, device=device, impl=config.impl, init=config.init)
     if config.model_type == "LSTM":
         kwargs["forget_bias"] = config.forget_bias
     return MODELS[config.model_type](**kwargs)
@@ -119,12 +140,14 @@ def make_optimizer(config, model, capturable=False):
 
 
 def has_converged(losses, step, min_steps, eps):
-    """The report's rule: from min_steps on, every 100 steps, |current loss - mean of previous 100| < eps."""
+    """The report's rule after `step` steps (losses[step - 1] is the latest): when step is a multiple of 100 and
+    exceeds min_steps, stop if |losses[step - 1] - mean(losses[step - 102:step - 2])| < eps, the mean of the
+    100 losses before the two latest. min_steps None: never stop early."""
     w = CONVERGENCE_WINDOW
-    if min_steps is None or step < min_steps or step % w or step <= w:
+    if min_steps is None or step <= min_steps or step % w or step < w + 2:
         return False
-    previous = losses[step - 1 - w:step - 1]
-    return abs(losses[step - 1] - previous.mean()).item() < eps
+    earlier = losses[step - 2 - w:step - 2]
+    return abs(losses[step - 1] - earlier.mean()).item() < eps
 
 
 @torch.no_grad()

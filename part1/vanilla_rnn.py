@@ -3,16 +3,19 @@ import torch
 from torch import nn
 
 from part1.bptt import RNNSequence, WorkspacePool, stack_weights
-from part1.recurrent import check_impl, project_inputs, time_major, uniform_parameter, use_fast_path, zeros_parameter
+from part1.recurrent import (check_impl, project_inputs, time_major, use_fast_path, weight_parameter,
+                             zeros_parameter)
 
 
 class VanillaRNN(nn.Module):
     """One-layer tanh RNN that classifies a sequence from its last hidden state.
 
+    init: "xavier_normal" (the report's code) or "uniform" (PyTorch's RNN scheme); biases start at zero.
     impl="fast" trains through part1.bptt's hand-written backward; impl="reference" is the plain autograd loop.
     """
 
-    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", impl="fast"):
+    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", impl="fast",
+                 init="xavier_normal"):
         super().__init__()
         self.impl = check_impl(impl)
         self._workspaces = WorkspacePool()
@@ -20,11 +23,12 @@ class VanillaRNN(nn.Module):
         self.input_dim = input_dim
         self.num_hidden = num_hidden
         self.num_classes = num_classes
+        self.init = init
         n = num_hidden
-        self.W_hx = uniform_parameter(n, input_dim, fan_in=n, device=device)
-        self.W_hh = uniform_parameter(n, n, fan_in=n, device=device)
+        self.W_hx = weight_parameter(n, input_dim, init, n, device)
+        self.W_hh = weight_parameter(n, n, init, n, device)
         self.b_h = zeros_parameter(n, device=device)
-        self.W_ph = uniform_parameter(num_classes, n, fan_in=n, device=device)
+        self.W_ph = weight_parameter(num_classes, n, init, n, device)
         self.b_p = zeros_parameter(num_classes, device=device)
 
     def forward(self, x, keep_hidden=False):
@@ -48,4 +52,4 @@ class VanillaRNN(nn.Module):
 
     def extra_repr(self):
         return (f"input_dim={self.input_dim}, num_hidden={self.num_hidden}, num_classes={self.num_classes}, "
-                f"impl={self.impl}")
+                f"init={self.init}, impl={self.impl}")

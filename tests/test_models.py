@@ -143,6 +143,54 @@ def test_forget_bias_is_an_argument():
     assert torch.all(model.b_f == 2.0) and torch.all(model.b_i == 0.0)
 
 
+def weight_matrices(model):
+    return {name: p for name, p in model.named_parameters() if name.startswith("W_")}
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_xavier_normal_is_the_default_initialisation(cls):
+    """Every weight matrix, W_ph included, has std sqrt(2 / (fan_in + fan_out)) and mean 0; biases are zero."""
+    torch.manual_seed(0)
+    d, n, c = 10, 512, 10
+    model = cls(5, d, n, c)
+    assert model.init == "xavier_normal"
+    for name, W in weight_matrices(model).items():
+        rows, cols = W.shape
+        expected = (2 / (rows + cols)) ** 0.5
+        assert W.std().item() == pytest.approx(expected, rel=0.04), name
+        assert abs(W.mean().item()) < 0.1 * expected, name
+    for name, b in model.named_parameters():
+        if name.startswith("b_") and name != "b_f":
+            assert torch.all(b == 0), name
+    # The point of it: W_hh's spectral radius near 1, where the uniform draw's is near 0.58.
+    W_hh = model.W_hh if cls is VanillaRNN else model.W_fh
+    assert 0.9 < torch.linalg.eigvals(W_hh).abs().max().item() < 1.1
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_uniform_initialisation_keeps_pytorchs_rnn_bounds(cls):
+    torch.manual_seed(0)
+    n = 512
+    model = cls(5, 10, n, 10, init="uniform")
+    bound = n ** -0.5
+    for name, W in weight_matrices(model).items():
+        assert W.abs().max().item() <= bound, name
+        assert W.abs().max().item() > 0.99 * bound, name  # the whole interval is used
+        assert W.std().item() == pytest.approx(bound / 3 ** 0.5, rel=0.04), name
+
+
+def test_forget_bias_with_either_initialisation():
+    for init in ("xavier_normal", "uniform"):
+        model = LSTM(5, 10, 8, 10, forget_bias=2.0, init=init)
+        assert torch.all(model.b_f == 2.0) and torch.all(model.b_g == 0.0), init
+
+
+@pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
+def test_unknown_initialisation_is_refused(cls):
+    with pytest.raises(ValueError, match="init must be"):
+        cls(5, 10, 8, 10, init="orthogonal")
+
+
 @pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
 def test_raw_digits_input_and_any_batch_size(cls):
     model = cls(seq_length=9, input_dim=1, num_hidden=8, num_classes=10)

@@ -29,6 +29,7 @@ def test_paper_preset_is_the_reports_grid():
         assert c.learning_rate == (1e-3 if c.input_length <= 15 else 1e-4)
         assert (c.train_steps, c.batch_size, c.num_hidden, c.input_dim, c.forget_bias, c.eval_size,
                 c.optimizer) == (10000, 128, 128, 10, 1.0, 8192, "rmsprop")
+        assert (c.init, c.max_norm, c.conv_eps) == ("xavier_normal", None, 5e-4)  # what the report's code did
 
 
 def test_overrides_replace_the_preset_grid():
@@ -125,6 +126,8 @@ def test_replot_without_results_gives_one_line(tmp_path):
     (["--lengths", "5", "0"], ["input length must be at least 1"]),
     (["--steps", "0"], ["--steps must be at least 1"]),
     (["--preset", "huge"], ["invalid choice: 'huge'"]),
+    (["--init", "kaiming"], ["--init", "'kaiming'", "xavier_normal", "uniform"]),
+    (["--max_norm", "-1"], ["--max_norm", "positive number or 'off'"]),
 ])
 def test_bad_options_give_one_line(args, fragments, tmp_path):
     result = run_cli("start1.py", *args, "--out_dir", tmp_path)
