@@ -20,26 +20,29 @@ from common.files import atomic_write_text, ensure_writable_dir
 from common.seeding import derive_seed
 from part1.dataset import PalindromeDataset
 from part1.plots import group_curves, plot_gradient_norms
+from part1.recurrent import INITIALISATIONS
 from part1.sweep import PRESETS
 from part1.train import default_config, make_model, train
 
 GRADIENT_STREAM = 2  # the batch whose gradients are measured: neither training nor test data
 
 
-def gradient_norms(model, inputs, targets):
-    """||mean over the batch of dl/dh_t|| for each step, backwards: index 0 is h_T, the last index h_1.
+def gradient_norms(model, inputs, targets, loss="mean"):
+    """||mean over the batch of dL/dh_t|| for each step, backwards: index 0 is h_T, the last index h_1.
 
-    l is one example's cross-entropy, so the mean is over per-example gradients.
+    loss="mean": L is the batch's mean cross-entropy, as in the report's code, which then averaged dL/dh_t over the
+    batch again; loss="sum": L sums the examples' cross-entropies, so the mean is over per-example gradients and
+    every norm is batch-size times larger.
     """
     logits, hidden = model(inputs, keep_hidden=True)
-    F.cross_entropy(logits, targets, reduction="sum").backward()
+    F.cross_entropy(logits, targets, reduction=loss).backward()
     return [h.grad.mean(dim=0).norm().item() for h in reversed(hidden)]
 
 
 def model_config(model_type, args, forget_bias, device):
     return default_config(model_type=model_type, input_length=args.input_length, input_dim=10,
                           num_hidden=args.num_hidden, batch_size=args.batch_size, seed=args.seed,
-                          forget_bias=forget_bias, train_steps=max(args.trained_steps, 1),
+                          forget_bias=forget_bias, init=args.init, train_steps=max(args.trained_steps, 1),
                           learning_rate=PRESETS["paper"].learning_rate(args.input_length),
                           eval_size=1024, print_every=0, device=str(device))
 
@@ -54,7 +57,7 @@ def measure(model_type, args, forget_bias, trained_steps, batch, device):
         model = make_model(config, device)
     inputs, targets = batch
     # float64, so that a vanishing gradient stays measurable instead of underflowing to zero.
-    return gradient_norms(model.double(), inputs.double(), targets)
+    return gradient_norms(model.double(), inputs.double(), targets, args.loss)
 
 
 def collect(args, device):
@@ -80,6 +83,12 @@ def build_parser():
     p.add_argument("--seed", type=int, default=42, help="seed of the models and the batch (default: 42)")
     p.add_argument("--forget_bias", type=float, nargs="+", default=[1.0, 2.0],
                    help="LSTM forget-gate biases, one figure panel each (default: 1.0 2.0, Figure 3a and 3b)")
+    p.add_argument("--init", default="xavier_normal", choices=list(INITIALISATIONS),
+                   help="weight initialisation of the models (default: xavier_normal, as the report's code)")
+    p.add_argument("--loss", default="mean", choices=["mean", "sum"],
+                   help="mean: the batch's mean loss, its gradient then averaged over the batch again, as the "
+                        "report's Figure 3; sum: per-example gradients averaged, batch-size times larger "
+                        "(default: mean)")
     p.add_argument("--trained_steps", type=int, default=0,
                    help="also measure after training this many steps (default: 0, untrained only)")
     p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
@@ -106,11 +115,12 @@ def main(argv=None):
     atomic_write_text(out_dir / "grads_over_time.csv", buffer.getvalue())
     plot_gradient_norms(rows, out_dir / "grads_over_time.png",
                         f"Norm of dL/dh_t, input length {args.input_length}, batch {args.batch_size}, "
-                        f"seed {args.seed}")
+                        f"seed {args.seed}, {args.init} init, {args.loss} loss")
     for (model, forget_bias, trained_steps), norms in group_curves(rows).items():
         label = model + (f" (forget bias {forget_bias})" if forget_bias != "" else "")
-        print(f"{label:>24}, {trained_steps:>5} steps trained: |dL/dh_T| {norms[0]:.2e}, "
-              f"|dL/dh_1| {norms[-1]:.2e}")
+        at = [0, 20, len(norms) - 1] if len(norms) > 21 else [0, len(norms) - 1]
+        print(f"{label:>24}, {trained_steps:>5} steps trained: norm at backpropagation step "
+              + ", ".join(f"{k}: {norms[k]:.2e}" for k in at))
     print(f"Wrote {out_dir / 'grads_over_time.png'} and {out_dir / 'grads_over_time.csv'}")
 
 
