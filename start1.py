@@ -14,6 +14,7 @@ from common.files import ensure_writable_dir
 from part1.launch import run_sweep_submitit
 from part1.plots import plot_accuracy_vs_length
 from part1.recurrent import IMPLEMENTATIONS, INITIALISATIONS
+from part1.report import REPORT_ACCURACY
 from part1.sweep import PRESETS, finished_runs, plan, run_key, run_sweep, summarize, write_summary_csv
 from part1.train import MODELS, check_config, max_norm_value
 
@@ -120,12 +121,18 @@ def sweep(args):
     figure_path = out_dir / f"{args.preset}_accuracy.png"
     write_summary_csv(rows, summary_path)
     seeds = sorted({r["seed"] for r in records})
+    report = REPORT_ACCURACY if args.preset == "paper" else None  # the quick preset trains other settings
     plot_accuracy_vs_length(rows, figure_path, f"Palindromes, {args.preset} preset, "
-                                               f"{len(seeds)} seed(s): {' '.join(map(str, seeds))}")
-    print(f"{'model':>5} {'input length':>12} {'runs':>4} {'accuracy':>15} {'steps':>7}")
+                                               f"{len(seeds)} seed(s): {' '.join(map(str, seeds))}", report)
+    print(f"{'model':>5} {'input length':>12} {'runs':>4} {'accuracy':>17} {'steps':>7}"
+          + (f" {'report':>17}" if report else ""))
     for r in rows:
-        print(f"{r['model_type']:>5} {r['input_length']:>12} {r['runs']:>4} "
-              f"{r['accuracy_mean']:>8.3f} ± {r['accuracy_std']:.3f} {r['steps_mean']:>7.0f}")
+        line = (f"{r['model_type']:>5} {r['input_length']:>12} {r['runs']:>4} "
+                f"{r['accuracy_mean']:>8.4f} ± {r['accuracy_std']:.4f} {r['steps_mean']:>7.0f}")
+        if report and (r["model_type"], r["input_length"]) in report:
+            mean, std = report[r["model_type"], r["input_length"]]
+            line += f" {mean:>8.4f} ± {std:.4f}"
+        print(line)
     print(f"Wrote {summary_path} and {figure_path}; every run is in {runs_path}")
 
 

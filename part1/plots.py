@@ -2,17 +2,25 @@
 from common.figures import plt, save_figure
 
 
-def plot_accuracy_vs_length(rows, path, title):
-    """Two panels: test accuracy (mean ± std over seeds) and steps trained, against the input length."""
+def plot_accuracy_vs_length(rows, path, title, report=None):
+    """Two panels: test accuracy (mean ± std over seeds) and steps trained, against the input length.
+
+    report: {(model, input length): (mean, std)}, drawn as hollow markers beside ours, labelled "report".
+    """
     fig, (ax_acc, ax_steps) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for model_type, marker in (("RNN", "o"), ("LSTM", "s")):
+    for model_type, marker, color in (("RNN", "o", "C0"), ("LSTM", "s", "C1")):
         mine = [r for r in rows if r["model_type"] == model_type]
         if not mine:
             continue
         lengths = [r["input_length"] for r in mine]
         ax_acc.errorbar(lengths, [r["accuracy_mean"] for r in mine], yerr=[r["accuracy_std"] for r in mine],
-                        marker=marker, capsize=4, label=model_type)
-        ax_steps.plot(lengths, [r["steps_mean"] for r in mine], marker=marker, label=model_type)
+                        marker=marker, color=color, capsize=4, label=model_type)
+        ax_steps.plot(lengths, [r["steps_mean"] for r in mine], marker=marker, color=color, label=model_type)
+        theirs = [(length, report[model_type, length][0]) for length in lengths
+                  if report and (model_type, length) in report]
+        if theirs:
+            ax_acc.plot(*zip(*theirs), marker=marker, markersize=11, markerfacecolor="none", linestyle="none",
+                        color=color, label=f"{model_type}, report")
     ax_acc.axhline(0.1, color="grey", linestyle=":", label="chance (0.1)")
     ax_acc.set_ylim(0, 1.05)
     ax_acc.set_ylabel("test accuracy (mean ± std over seeds)")

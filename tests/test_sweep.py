@@ -9,6 +9,7 @@ import pytest
 
 import start1
 from part1 import sweep
+from part1.report import REPORT_ACCURACY
 from part1.sweep import PRESETS, plan, summarize
 from tests.conftest import REPO, assert_one_line_error, run_cli
 
@@ -57,6 +58,23 @@ def test_sweep_writes_results_summary_and_figure(tmp_path):
     assert summary[0].startswith("model_type,input_length,runs,seeds,accuracy_mean,accuracy_std")
     assert len(summary) == 5
     assert (tmp_path / "quick_accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_has_a_value_for_every_run_of_the_paper_preset():
+    assert {(c.model_type, c.input_length) for c in plan("paper")} == set(REPORT_ACCURACY)
+    assert REPORT_ACCURACY["RNN", 100] == (0.3250, 0.3896) and REPORT_ACCURACY["LSTM", 150] == (0.3279, 0.3880)
+
+
+def test_paper_summary_prints_the_reports_value_beside_ours(tmp_path):
+    result = run_cli("start1.py", "--preset", "paper", "--models", "RNN", "--lengths", "20", "--seeds", "42",
+                     "--steps", "20", "--out_dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = next(line for line in lines if line.split()[:1] == ["model"])
+    (row,) = [line for line in lines if "±" in line]
+    assert header.split()[-1] == "report"
+    assert row.split()[:3] == ["RNN", "20", "1"] and row.split()[-3:] == ["0.9998", "±", "0.0004"]
+    assert (tmp_path / "paper_accuracy.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_dry_run_trains_each_model_briefly_and_keeps_nothing(tmp_path):
