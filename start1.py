@@ -22,7 +22,7 @@ from part1.train import MODELS, check_config, max_norm_value
 def build_parser():
     p = ArgumentParser(prog="start1.py", description=__doc__.splitlines()[0])
     p.add_argument("--preset", default="quick", choices=list(PRESETS),
-                   help="quick: 6 lengths x 2 seeds, at most 3000 steps (default); paper: the report's grid")
+                   help="quick: 5 lengths x 2 seeds, at most 3000 steps (default); paper: the report's grid")
     p.add_argument("--models", nargs="+", choices=list(MODELS), help="models to train (default: RNN LSTM)")
     p.add_argument("--lengths", nargs="+", type=int,
                    help="input lengths (number of input digits; the palindrome has one more)")
