@@ -79,7 +79,7 @@ class TextDataset(data.Dataset):
         return torch.where(r < self._first_starts, r, r - self._first_starts + self._second_offset)
 
     def validation_windows(self):
-        """(inputs, targets) of every non-overlapping window of the held-out tail, (N, seq_length) each."""
+        """(inputs, targets) of every non-overlapping window of the held-out slice, (N, seq_length) each."""
         L = self._seq_length
         n = (len(self._val) - 1) // L
         windows = self._val[:n * L + 1]

@@ -1,4 +1,4 @@
-"""part2's TextDataset: the course's windows, a sorted vocabulary, the text read right, a held-out tail."""
+"""part2's TextDataset: the course's windows, a sorted vocabulary, the text read right, a held-out slice from the middle."""
 import random
 
 import pytest
@@ -81,4 +81,4 @@ def test_the_course_book(democracy):
     # 83 symbols: the report's run read bytes and counted the 3 bytes of the byte-order mark as well.
     assert dataset.vocab_size == 83
     assert dataset.vocabulary.startswith("\n !\"") and dataset.vocabulary.endswith("xyz")
-    assert dataset.convert_to_string(dataset.validation_windows()[0][0])  # a held-out tail exists
+    assert dataset.convert_to_string(dataset.validation_windows()[0][0])  # a held-out slice exists
