@@ -52,7 +52,7 @@ def without_timing(record):
 @pytest.mark.parametrize("model_type", ["RNN", "LSTM"])
 def test_runs_trained_together_equal_runs_trained_alone(model_type):
     """Same records and parameters, bit for bit, also for runs that stop while the others go on."""
-    configs = [quick_config(model_type, seed=seed, train_steps=600, min_steps=200, conv_eps=2e-3, eval_size=512,
+    configs = [quick_config(model_type, seed=seed, input_length=10, train_steps=600, min_steps=200, eval_size=512,
                             num_threads=1) for seed in (1, 2, 3)]
     finished = []
     together = train_together(configs, progress=False, on_record=finished.append)
