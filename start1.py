@@ -122,8 +122,8 @@ def sweep(args):
     write_summary_csv(rows, summary_path)
     seeds = sorted({r["seed"] for r in records})
     report = REPORT_ACCURACY if args.preset == "paper" else None  # the quick preset trains other settings
-    plot_accuracy_vs_length(rows, figure_path, f"Palindromes, {args.preset} preset, "
-                                               f"{len(seeds)} seed(s): {' '.join(map(str, seeds))}", report)
+    plot_accuracy_vs_length(rows, f"Palindromes, {args.preset} preset, {len(seeds)} seed(s): "
+                                  f"{' '.join(map(str, seeds))}", report, figure_path)
     print(f"{'model':>5} {'input length':>12} {'runs':>4} {'accuracy':>17} {'steps':>7}"
           + (f" {'report':>17}" if report else ""))
     for r in rows:

@@ -1,16 +1,24 @@
-"""Matplotlib without a screen, and figures saved atomically as PNG."""
-import matplotlib
+"""Figures built with matplotlib's object API, never pyplot's global state, and saved atomically as PNG.
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+Nothing here selects a matplotlib backend, so importing the package leaves a notebook's inline plotting alone.
+"""
+from matplotlib.figure import Figure
 
-from common.files import replaced_atomically  # noqa: E402
+from common.files import replaced_atomically
 
 
-def save_figure(fig, path):
-    """Save as PNG through a temporary file, so an interrupted save never leaves half an image."""
-    try:
+def panels(count, width, height):
+    """A Figure of `count` panels side by side, each width x height inches; returns (figure, list of axes)."""
+    fig = Figure(figsize=(width * count, height))
+    return fig, list(fig.subplots(1, count, squeeze=False)[0])
+
+
+def finish_figure(fig, title, path=None):
+    """Give the figure its title and layout, save it as PNG when `path` is given, and return it."""
+    fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        # Through a temporary file, so that an interrupted save never leaves half an image.
         with replaced_atomically(path) as tmp:
             fig.savefig(tmp, dpi=120, format="png")
-    finally:
-        plt.close(fig)
+    return fig

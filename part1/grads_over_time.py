@@ -113,9 +113,8 @@ def main(argv=None):
     writer.writeheader()
     writer.writerows(rows)
     atomic_write_text(out_dir / "grads_over_time.csv", buffer.getvalue())
-    plot_gradient_norms(rows, out_dir / "grads_over_time.png",
-                        f"Norm of dL/dh_t, input length {args.input_length}, batch {args.batch_size}, "
-                        f"seed {args.seed}, {args.init} init, {args.loss} loss")
+    plot_gradient_norms(rows, f"Norm of dL/dh_t, input length {args.input_length}, batch {args.batch_size}, "
+                              f"seed {args.seed}, {args.init} init, {args.loss} loss", out_dir / "grads_over_time.png")
     for (model, forget_bias, trained_steps), norms in group_curves(rows).items():
         label = model + (f" (forget bias {forget_bias})" if forget_bias != "" else "")
         at = [0, 20, len(norms) - 1] if len(norms) > 21 else [0, len(norms) - 1]

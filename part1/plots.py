@@ -1,13 +1,14 @@
 """Figures of part 1: accuracy against input length, and gradient norms over time."""
-from common.figures import plt, save_figure
+from common.figures import finish_figure, panels
 
 
-def plot_accuracy_vs_length(rows, path, title, report=None):
-    """Two panels: test accuracy (mean ± std over seeds) and steps trained, against the input length.
+def plot_accuracy_vs_length(rows, title, report=None, path=None):
+    """Two panels: test accuracy (mean ± std over seeds) and steps trained, against the input length; the Figure,
+    saved as PNG at `path` when given.
 
     report: {(model, input length): (mean, std)}, drawn as hollow markers beside ours, labelled "report".
     """
-    fig, (ax_acc, ax_steps) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax_acc, ax_steps) = panels(2, 5.5, 4.2)
     for model_type, marker, color in (("RNN", "o", "C0"), ("LSTM", "s", "C1")):
         mine = [r for r in rows if r["model_type"] == model_type]
         if not mine:
@@ -29,9 +30,7 @@ def plot_accuracy_vs_length(rows, path, title, report=None):
         ax.set_xlabel("input length (palindrome length = input length + 1)")
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.suptitle(title)
-    fig.tight_layout()
-    save_figure(fig, path)
+    return finish_figure(fig, title, path)
 
 
 def group_curves(rows):
@@ -42,12 +41,13 @@ def group_curves(rows):
     return curves
 
 
-def plot_gradient_norms(rows, path, title):
-    """One panel per LSTM forget bias: |dL/dh_t| of the RNN and the LSTM against the backprop step, log scale."""
+def plot_gradient_norms(rows, title, path=None):
+    """One panel per LSTM forget bias: |dL/dh_t| of the RNN and the LSTM against the backprop step, log scale;
+    the Figure, saved as PNG at `path` when given."""
     curves = group_curves(rows)
     forget_biases = sorted({fb for (_, fb, _) in curves if fb != ""})
-    fig, axes = plt.subplots(1, len(forget_biases), figsize=(5.5 * len(forget_biases), 4.2), squeeze=False)
-    for ax, forget_bias in zip(axes[0], forget_biases):
+    fig, axes = panels(len(forget_biases), 5.5, 4.2)
+    for ax, forget_bias in zip(axes, forget_biases):
         for (model, fb, trained_steps), norms in curves.items():
             if fb not in ("", forget_bias):
                 continue
@@ -61,6 +61,4 @@ def plot_gradient_norms(rows, path, title):
         ax.set_title(f"LSTM forget bias {forget_bias:g}")
         ax.grid(alpha=0.3, which="both")
         ax.legend()
-    fig.suptitle(title)
-    fig.tight_layout()
-    save_figure(fig, path)
+    return finish_figure(fig, title, path)

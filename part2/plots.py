@@ -1,18 +1,19 @@
 """The training figure of part 2: accuracy and loss over steps (the report's Figure 4)."""
 import csv
 
-from common.figures import plt, save_figure
+from common.figures import finish_figure, panels
 
 
-def plot_training(metrics_path, png_path):
-    """Two panels, accuracy and loss against the step: training rows as lines, validation as markers."""
+def plot_training(metrics_path, path=None):
+    """Two panels, accuracy and loss against the step: training rows as lines, validation as markers; the Figure
+    (None without rows), saved as PNG at `path` when given."""
     with open(metrics_path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     if not rows:
-        return
+        return None
     steps = [int(r["step"]) for r in rows]
     val = [r for r in rows if r["val_loss"]]
-    fig, (ax_acc, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (ax_acc, ax_loss) = panels(2, 5.5, 4.2)
     for ax, key in ((ax_acc, "accuracy"), (ax_loss, "loss")):
         ax.plot(steps, [float(r[key]) for r in rows], linewidth=0.8, label="training batch")
         if val:
@@ -22,6 +23,4 @@ def plot_training(metrics_path, png_path):
         ax.set_ylabel(key)
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.suptitle("Character LSTM: accuracy and loss over training")
-    fig.tight_layout()
-    save_figure(fig, png_path)
+    return finish_figure(fig, "Character LSTM: accuracy and loss over training", path)

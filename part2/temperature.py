@@ -11,7 +11,7 @@ if __package__ in (None, ""):  # run as `python part2/temperature.py`: make the 
 import torch
 
 from common.cli import ArgumentParser, UserError, run_main
-from common.figures import plt, save_figure
+from common.figures import finish_figure, panels
 from common.files import ensure_writable_dir
 
 
@@ -25,20 +25,20 @@ def tempered_softmax(x, tau):
     return torch.softmax(tau * x, dim=-1)
 
 
-def plot_temperatures(x, taus, path):
-    """One bar chart of softmax(tau * x) per tau, each panel with its own y-axis scale."""
-    fig, axes = plt.subplots(1, len(taus), figsize=(4 * len(taus), 3.4), squeeze=False)
+def plot_temperatures(x, taus, path=None):
+    """One bar chart of softmax(tau * x) per tau, each panel with its own y-axis scale; the Figure, saved as PNG
+    at `path` when given."""
+    fig, axes = panels(len(taus), 4, 3.4)
     classes = range(len(x))
-    for ax, tau in zip(axes[0], taus):
+    for ax, tau in zip(axes, taus):
         ax.bar(classes, tempered_softmax(x, tau).tolist(), color="C0")
         ax.set_title(f"τ = {tau:g}")
         ax.set_xlabel("class")
         ax.set_xticks(list(classes))
         ax.grid(axis="y", alpha=0.3)
-    axes[0][0].set_ylabel("softmax(τ·x)")
-    fig.suptitle(f"One draw of {len(x)} Gaussian logits x, sharpened or flattened by τ (note each y-axis)")
-    fig.tight_layout()
-    save_figure(fig, path)
+    axes[0].set_ylabel("softmax(τ·x)")
+    return finish_figure(fig, f"One draw of {len(x)} Gaussian logits x, sharpened or flattened by τ "
+                              f"(note each y-axis)", path)
 
 
 def build_parser():
