@@ -24,11 +24,11 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 from common.device import resolve_device  # noqa: E402
-from part1 import cpp_cells  # noqa: E402
+from part1.fast import backend  # noqa: E402
 from part1.dataset import PalindromeDataset  # noqa: E402
 from part1.lstm import LSTM  # noqa: E402
 from part1.step import WARMUP_STEPS, make_train_steps  # noqa: E402
-from part1.sweep import PRESETS  # noqa: E402
+from part1.presets import PRESETS  # noqa: E402
 from part1.vanilla_rnn import VanillaRNN  # noqa: E402
 from part2.model import TextGenerationModel  # noqa: E402
 
@@ -46,34 +46,34 @@ class BuiltIn(nn.Module):
         return self.head(self.layer(x)[0][:, -1])
 
 
-def implementations(model_type, device, graphed=False, together=1):
-    """Name -> the models trained together in one step: both from-scratch paths (part1's impl="fast" and
-    impl="reference") and the built-in layer; on the CPU also the fast path with PyTorch ops in place of the
-    compiled cells ("fast, torch ops"); as CUDA graphs also `together` fast models at once ("fast xN")."""
+def implementations(model_type, device, graphed=False, together=1, triton_tiles=None):
+    """Name -> the models trained together in one step: the from-scratch models with impl="fast" (the device's
+    fastest cells), impl="torch" where that is another back end, and impl="reference", and the built-in layer; as
+    CUDA graphs also `together` fast models at once ("fast xN"). triton_tiles: the fast models' Triton tiles."""
     cls, layer = (VanillaRNN, nn.RNN) if model_type == "RNN" else (LSTM, nn.LSTM)
-    models = {"fast": [cls(0, D, N, C, device=device)]}
-    if device.type == "cpu" and cpp_cells.load():
-        models["fast, torch ops"] = [cls(0, D, N, C, device=device)]
+
+    def fast(impl="fast"):
+        model = cls(0, D, N, C, device=device, impl=impl)
+        model.triton_tiles = triton_tiles
+        return model
+    models = {"fast": [fast()]}
+    if backend.resolve("fast", device) != "torch":
+        models["torch"] = [fast("torch")]
     if graphed and together > 1:
-        models[f"fast x{together}"] = [cls(0, D, N, C, device=device) for _ in range(together)]
+        models[f"fast x{together}"] = [fast() for _ in range(together)]
     models["reference"] = [cls(0, D, N, C, device=device, impl="reference")]
     models[f"nn.{model_type}"] = [BuiltIn(layer(D, N, batch_first=True)).to(device)]
     return models
 
 
-def make_step(models, data, device, graphed, compiled_cells=True):
-    """The models' training steps as part1.train takes them; compiled_cells=False switches the C++ cells off."""
+def make_step(models, data, device, graphed):
+    """The models' training steps as part1.train takes them."""
     optimizers = [torch.optim.RMSprop(model.parameters(), lr=1e-3, capturable=graphed, foreach=True)
                   for model in models]
     train_steps = make_train_steps(models, optimizers, max_norm=10.0, graphed=graphed)
-    enabled = cpp_cells.enabled  # PART1_CPP_CELLS=0 keeps them off everywhere
 
     def step():
-        cpp_cells.enabled = enabled and compiled_cells
-        try:
-            train_steps([data.batch(B, device) for _ in models])
-        finally:
-            cpp_cells.enabled = enabled
+        train_steps([data.batch(B, device) for _ in models])
     return step
 
 
@@ -88,14 +88,13 @@ def time_steps(step, device, steps):
     return (time.perf_counter() - start) / steps * 1000
 
 
-def measure(model_type, length, device, repeats, steps, together):
+def measure(model_type, length, device, repeats, steps, together, triton_tiles=None):
     """Median and spread (min-max) of ms per step for each implementation, timed in turns."""
     data = PalindromeDataset(length + 1, seed=0, one_hot=True)
     step_fns = {}
     for graphed in [False, True] if device.type == "cuda" else [False]:
-        for name, models in implementations(model_type, device, graphed, together).items():
-            step_fns[name + (" graph" if graphed else "")] = make_step(models, data, device, graphed,
-                                                                       compiled_cells=name != "fast, torch ops")
+        for name, models in implementations(model_type, device, graphed, together, triton_tiles).items():
+            step_fns[name + (" graph" if graphed else "")] = make_step(models, data, device, graphed)
     for step in step_fns.values():
         time_steps(step, device, WARMUP_STEPS + 2)  # warm-up, and the capture of the graphed steps
     times = {name: [] for name in step_fns}
@@ -133,7 +132,7 @@ def main():
     p.add_argument("--repeats", type=int, default=7, help="timings per implementation (median reported)")
     p.add_argument("--steps", type=int, default=10, help="training steps per timing")
     p.add_argument("--triton_tile", nargs=4, type=int, metavar=("ROWS", "COLS", "INNER", "WARPS"),
-                   help="on CUDA, the fast path's Triton tile for both models (default: part1/triton_cells.py's TILE)")
+                   help="on CUDA, the fast path's Triton tile for both models (default: part1/fast/cells_triton.py's TILE)")
     p.add_argument("--together", type=int, default=1,
                    help="on CUDA, also time this many fast models' steps as one graph (row 'fast xN graph'; "
                         "default 1: no such row)")
@@ -141,9 +140,10 @@ def main():
                    help="time the paper preset's lengths and project its worst-case wall time (every run 10,000 steps)")
     args = p.parse_args()
     device = resolve_device(args.device)
+    triton_tiles = None
     if args.triton_tile:
-        from part1 import triton_cells
-        triton_cells.TILE = dict.fromkeys(triton_cells.TILE, triton_cells.Tile(*args.triton_tile))
+        from part1.fast.cells_triton import Tile
+        triton_tiles = dict.fromkeys(["RNN", "LSTM"], Tile(*args.triton_tile))
     torch.manual_seed(0)
     paper = PRESETS["paper"]
     lengths = paper.lengths if args.project_paper else args.lengths
@@ -153,7 +153,7 @@ def main():
     projected = {}  # fast row -> hours for the paper preset, one run (or group of seeds) at a time
     for model_type in args.models:
         for length in lengths:
-            results = measure(model_type, length, device, args.repeats, args.steps, args.together)
+            results = measure(model_type, length, device, args.repeats, args.steps, args.together, triton_tiles)
             for name, (median, low, high) in results.items():
                 baseline = results[f"nn.{model_type}" + (" graph" if name.endswith("graph") else "")][0]
                 print(f"{model_type:>5} {length:>4} {name:>16} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "

@@ -17,10 +17,10 @@ from triton.backends.compiler import GPUTarget  # noqa: E402
 from triton.compiler import ASTSource  # noqa: E402
 
 from benchmarks.tune_triton_tiles import TILES  # noqa: E402
-from part1 import triton_cells as tc  # noqa: E402
+from part1.fast import cells_triton as tc  # noqa: E402
 
 N, D = 128, 10  # hidden units, one-hot input (batch: 128)
-K = -(-(N + D + 1) // 16) * 16  # rows of the stacked column, as part1.bptt.Workspace pads them
+K = -(-(N + D + 1) // 16) * 16  # rows of the stacked column, as part1.fast.workspace pads them
 
 
 def kernels(model_type, tile):

@@ -9,7 +9,6 @@ paper_seconds=${2:-0}
 paper_jobs=${3:-1}
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
-export PART1_CPP_CELLS=0  # the CPU cells are not what is measured here; do not spend device time building them
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$out/device.txt"
 python -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" \
     | tee -a "$out/device.txt"

@@ -1,7 +1,7 @@
 """Milliseconds per CUDA-graphed training step of the fast path for several Triton tiles, against cuDNN.
 
 python benchmarks/tune_triton_tiles.py [--length 100]   (needs a CUDA device; the best tile goes into
-part1/triton_cells.py's TILE, one per model; bench_rnn.py --triton_tile tries one)
+part1/fast/cells_triton.py's TILE, one per model; bench_rnn.py --triton_tile tries one)
 """
 import argparse
 import statistics
@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 
 from benchmarks.bench_rnn import B, implementations, make_step, time_steps  # noqa: E402
-from part1 import triton_cells  # noqa: E402
+from part1.fast.cells_triton import Tile  # noqa: E402
 from part1.dataset import PalindromeDataset  # noqa: E402
 from part1.step import WARMUP_STEPS  # noqa: E402
 
@@ -36,8 +36,8 @@ def main():
         baseline = make_step(implementations(model_type, device)[f"nn.{model_type}"], data, device, graphed=True)
         time_steps(baseline, device, WARMUP_STEPS + 2)
         for tile in TILES:
-            triton_cells.TILE[model_type] = triton_cells.Tile(*tile)
-            step = make_step(implementations(model_type, device)["fast"], data, device, graphed=True)
+            models = implementations(model_type, device, triton_tiles={model_type: Tile(*tile)})["fast"]
+            step = make_step(models, data, device, graphed=True)
             time_steps(step, device, WARMUP_STEPS + 2)
             ours, theirs = [], []
             for _ in range(args.repeats):

@@ -1,4 +1,6 @@
 """Files written atomically (temporary file, then rename), JSON lines, and writable output folders."""
+import csv
+import io
 import json
 import os
 import tempfile
@@ -93,3 +95,12 @@ def keep_lines(path, keep):
             break
         kept.append(line + "\n")
     atomic_write_text(path, "".join(kept))
+
+
+def write_csv(path, rows):
+    """Write dicts with the same keys as a CSV file with a header, atomically."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, buffer.getvalue())

@@ -2,27 +2,18 @@
 
 python -m part1.grads_over_time   # both panels of the report's Figure 3: LSTM forget bias 1 and 2
 """
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as `python part1/grads_over_time.py`: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import csv
-import io
-
 import torch
 import torch.nn.functional as F
 
 from common.cli import ArgumentParser, UserError, run_main
 from common.device import resolve_device
-from common.files import atomic_write_text, ensure_writable_dir
+from common.files import ensure_writable_dir, write_csv
 from common.seeding import derive_seed
 from part1.dataset import PalindromeDataset
 from part1.plots import group_curves, plot_gradient_norms
-from part1.recurrent import INITIALISATIONS
-from part1.sweep import PRESETS
-from part1.train import default_config, make_model, train
+from part1.config import INITIALISATIONS, TrainConfig
+from part1.presets import PRESETS
+from part1.train import make_model, train
 
 GRADIENT_STREAM = 2  # the batch whose gradients are measured: neither training nor test data
 
@@ -40,7 +31,7 @@ def gradient_norms(model, inputs, targets, loss="mean"):
 
 
 def model_config(model_type, args, forget_bias, device):
-    return default_config(model_type=model_type, input_length=args.input_length, input_dim=10,
+    return TrainConfig(model_type=model_type, input_length=args.input_length, input_dim=10,
                           num_hidden=args.num_hidden, batch_size=args.batch_size, seed=args.seed,
                           forget_bias=forget_bias, init=args.init, train_steps=max(args.trained_steps, 1),
                           learning_rate=PRESETS["paper"].learning_rate(args.input_length),
@@ -51,7 +42,7 @@ def measure(model_type, args, forget_bias, trained_steps, batch, device):
     """Gradient norms of a model freshly initialised from the seed, trained first if trained_steps > 0."""
     config = model_config(model_type, args, forget_bias, device)
     if trained_steps:
-        _, model = train(config, return_model=True)
+        _, model = train(config)
     else:
         torch.manual_seed(config.seed)  # the same initialisation train() starts from
         model = make_model(config, device)
@@ -108,11 +99,7 @@ def main(argv=None):
     out_dir = ensure_writable_dir(args.out_dir)
     rows = collect(args, device)
 
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(out_dir / "grads_over_time.csv", buffer.getvalue())
+    write_csv(out_dir / "grads_over_time.csv", rows)
     plot_gradient_norms(rows, f"Norm of dL/dh_t, input length {args.input_length}, batch {args.batch_size}, "
                               f"seed {args.seed}, {args.init} init, {args.loss} loss", out_dir / "grads_over_time.png")
     for (model, forget_bias, trained_steps), norms in group_curves(rows).items():

@@ -2,8 +2,8 @@
 
 A job trains one run, or the seeds of one model and length together. It writes each run's record to a file of
 its own as the run finishes; the launching process is the only writer of runs.jsonl, so no line is lost or
-interleaved. Records of jobs whose launcher was interrupted are picked up on the
-next launch, finished runs are skipped and failed ones submitted again.
+interleaved. Records of jobs whose launcher was interrupted are picked up on the next launch; failed runs are
+submitted again.
 """
 import hashlib
 import json
@@ -12,14 +12,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from common.cli import UserError
-from common.files import append_jsonl, atomic_write_text
-from part1.sweep import finished_runs, run_key, seed_groups
-from part1.train import train_together
+from common.files import atomic_write_text
+from part1.sweep import train_group
 
 
 def record_path(jobs_dir, config):
     """Where the job of `config` leaves its record."""
-    digest = hashlib.sha256(run_key(vars(config)).encode()).hexdigest()[:20]
+    digest = hashlib.sha256(config.key().encode()).hexdigest()[:20]
     return Path(jobs_dir) / "records" / f"{digest}.json"
 
 
@@ -32,61 +31,57 @@ def train_and_save(configs, paths):
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, json.dumps(record, sort_keys=True))
 
-    return [record for record, _ in train_together(configs, on_record=save)]
+    return train_group(configs, save)
 
 
-def adopt_finished_jobs(configs, jobs_dir, runs_path, done):
-    """Append to runs.jsonl the records that jobs finished after their launcher stopped."""
-    for config in configs:
-        key, path = run_key(vars(config)), record_path(jobs_dir, config)
-        if key not in done and path.exists():
-            done[key] = json.loads(path.read_text(encoding="utf-8"))
-            append_jsonl(runs_path, done[key])
+class SubmititExecutor:
+    """Each group a submitit job of a job array; jobs_dir holds the jobs' files and records."""
 
+    def __init__(self, jobs_dir, cluster="slurm", partition=None, timeout_min=60, gpus_per_job=0, array_limit=16,
+                 poll_seconds=10):
+        self.jobs_dir = Path(jobs_dir)
+        self.cluster, self.partition, self.timeout_min = cluster, partition, timeout_min
+        self.gpus_per_job, self.array_limit, self.poll_seconds = gpus_per_job, array_limit, poll_seconds
 
-def run_sweep_submitit(configs, runs_path, cluster="slurm", partition=None, timeout_min=60, gpus_per_job=0,
-                       array_limit=16, poll_seconds=10, seeds_together=False):
-    """Like sweep.run_sweep, with each missing run (seeds_together: each missing group of seeds) a submitit job;
-    returns all records or raises a UserError."""
-    import submitit  # only the cluster launchers need it
+    def adopt(self, group, save):
+        """save() the records that jobs of this group finished, also after their launcher stopped; the rest."""
+        missing = []
+        for config in group:
+            path = record_path(self.jobs_dir, config)
+            if path.exists():
+                save(json.loads(path.read_text(encoding="utf-8")))
+            else:
+                missing.append(config)
+        return missing
 
-    runs_path = Path(runs_path)
-    jobs_dir = runs_path.parent / "jobs"
-    done = finished_runs(runs_path)
-    adopt_finished_jobs(configs, jobs_dir, runs_path, done)
-    todo = [c for c in configs if run_key(vars(c)) not in done]
-    if todo:
-        executor = submitit.AutoExecutor(folder=jobs_dir / "%j", cluster=cluster)
-        executor.update_parameters(name="start1", timeout_min=timeout_min, gpus_per_node=gpus_per_job,
-                                   slurm_array_parallelism=array_limit)
-        if partition:
-            executor.update_parameters(slurm_partition=partition)
-        groups = seed_groups(todo, seeds_together)
-        jobs = executor.map_array(train_and_save, groups, [[record_path(jobs_dir, c) for c in g] for g in groups])
-        tqdm.write(f"submitted {len(jobs)} job(s) for {len(todo)} run(s) to {executor.cluster}; "
-                   f"job files in {jobs_dir}")
+    def __call__(self, groups, save):
+        groups = [g for g in (self.adopt(group, save) for group in groups) if g]
+        if not groups:
+            return
+        import submitit  # only the cluster launchers need it
+        executor = submitit.AutoExecutor(folder=self.jobs_dir / "%j", cluster=self.cluster)
+        executor.update_parameters(name="start1", timeout_min=self.timeout_min, gpus_per_node=self.gpus_per_job,
+                                   slurm_array_parallelism=self.array_limit)
+        if self.partition:
+            executor.update_parameters(slurm_partition=self.partition)
+        jobs = executor.map_array(train_and_save, groups, [[record_path(self.jobs_dir, c) for c in g] for g in groups])
+        tqdm.write(f"submitted {len(jobs)} job(s) for {sum(map(len, groups))} run(s) to {executor.cluster}; "
+                   f"job files in {self.jobs_dir}")
         group_of = {job.job_id: group for job, group in zip(jobs, groups)}
         failed = 0
-        bar = tqdm(total=len(todo), desc="sweep", unit="run", dynamic_ncols=True)
-        for job in submitit.helpers.as_completed(jobs, poll_frequency=poll_seconds):
-            group = group_of[job.job_id]
+        for job in submitit.helpers.as_completed(jobs, poll_frequency=self.poll_seconds):
             try:
-                records = job.result()
+                job.result()
             except Exception as e:  # the job's own error, or the scheduler's: reported, then resubmitted next time
-                adopt_finished_jobs(group, jobs_dir, runs_path, done)  # the seeds that finished before it failed
-                missing = [c for c in group if run_key(vars(c)) not in done]
+                missing = self.adopt(group_of[job.job_id], save)  # the seeds that finished before it failed
+                if not missing:
+                    continue
                 failed += len(missing)
-                bar.update(len(group) - len(missing))
-                seeds = " ".join(str(c.seed) for c in missing)
-                tqdm.write(f"run(s) {group[0].model_type} length {group[0].input_length} seed(s) {seeds} failed "
-                           f"(job {job.job_id}): {str(e).strip().splitlines()[-1] if str(e).strip() else e!r}")
+                message = str(e).strip().splitlines()[-1] if str(e).strip() else repr(e)
+                tqdm.write(f"run(s) {missing[0].model_type} length {missing[0].input_length} seed(s) "
+                           f"{' '.join(str(c.seed) for c in missing)} failed (job {job.job_id}): {message}")
                 continue
-            for config, record in zip(group, records):
-                append_jsonl(runs_path, record)
-                done[run_key(vars(config))] = record
-            bar.update(len(group))
-        bar.close()
+            self.adopt(group_of[job.job_id], save)
         if failed:
-            raise UserError(f"{failed} of {len(todo)} runs failed (logs in {jobs_dir}); finished runs are in "
-                            f"{runs_path}; run the same command again to resubmit the failed ones")
-    return [done[run_key(vars(c))] for c in configs]
+            raise UserError(f"{failed} of {sum(map(len, groups))} runs failed (logs in {self.jobs_dir}); finished "
+                            f"runs are kept; run the same command again to resubmit the failed ones")

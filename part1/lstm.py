@@ -1,10 +1,8 @@
 """LSTM from scratch with the report's gates g, i, f, o and a linear read-out p = W_ph h_T + b_p."""
 import torch
-from torch import nn
 
-from part1.bptt import LSTMSequence, WorkspacePool, stack_weights
-from part1.recurrent import (check_impl, project_inputs, time_major, use_fast_path, weight_parameter,
-                             zeros_parameter)
+from part1.fast.sequence import LSTMSequence, stack_weights
+from part1.recurrent import Recurrent, project_inputs, time_major, weight_parameter, zeros_parameter
 
 
 def lstm_cell(z, c):
@@ -17,27 +15,20 @@ def lstm_cell(z, c):
     return h, c
 
 
-class LSTM(nn.Module):
+class LSTM(Recurrent):
     """One-layer LSTM that classifies a sequence from its last hidden state.
 
     g = tanh(W_gx x + W_gh h + b_g), i = sigmoid(W_ix x + W_ih h + b_i), f = sigmoid(W_fx x + W_fh h + b_f),
     o = sigmoid(W_ox x + W_oh h + b_o), c = g * i + c * f, h = tanh(c) * o.
     init: "xavier_normal" (the report's code) or "uniform" (PyTorch's RNN scheme); biases start at zero, b_f at
     forget_bias.
-    impl="fast" trains through part1.bptt's hand-written backward; impl="reference" is the plain autograd loop.
+    impl: "fast" trains through part1.fast's hand-written backward; "reference" is the plain autograd loop.
     """
 
     def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", forget_bias=1.0, impl="fast",
                  init="xavier_normal"):
-        super().__init__()
-        self.impl = check_impl(impl)
-        self._workspaces = WorkspacePool()
-        self.seq_length = seq_length  # the course's interface; forward accepts any length
-        self.input_dim = input_dim
-        self.num_hidden = num_hidden
-        self.num_classes = num_classes
+        super().__init__(seq_length, input_dim, num_hidden, num_classes, impl, init)
         self.forget_bias = forget_bias
-        self.init = init
         n = num_hidden
         for gate in "gifo":
             setattr(self, f"W_{gate}x", weight_parameter(n, input_dim, init, n, device))
@@ -57,8 +48,9 @@ class LSTM(nn.Module):
         W_x = torch.cat([self.W_gx, self.W_ix, self.W_fx, self.W_ox])  # (4n, d)
         W_h = torch.cat([self.W_gh, self.W_ih, self.W_fh, self.W_oh])  # (4n, n)
         b = torch.cat([self.b_g, self.b_i, self.b_f, self.b_o])  # (4n,)
-        if use_fast_path(self.impl, keep_hidden):
-            h = LSTMSequence.apply(x, stack_weights(W_h, W_x, b), self._workspaces)
+        cells = self.fast_cells(x, keep_hidden)
+        if cells is not None:
+            h = LSTMSequence.apply(x, stack_weights(W_h, W_x, b), self._workspaces, cells)
             return torch.addmm(self.b_p, h, self.W_ph.t())
         W_h_t = W_h.t()  # (n, 4n)
         x_proj = project_inputs(x, W_x, b)  # (T, B, 4n)

@@ -4,26 +4,54 @@ import math
 import torch
 from torch import nn
 
-IMPLEMENTATIONS = ("fast", "reference")
-INITIALISATIONS = ("xavier_normal", "uniform")
+from part1.config import IMPLEMENTATIONS, INITIALISATIONS
+from part1.fast import backend as backends
+from part1.fast.workspace import WorkspacePool
 
 
 def check_init(init):
     if init not in INITIALISATIONS:
-        raise ValueError(f"init must be 'xavier_normal' or 'uniform', got {init!r}")
+        raise ValueError(f"init must be one of {', '.join(INITIALISATIONS)}, got {init!r}")
     return init
 
 
 def check_impl(impl):
     if impl not in IMPLEMENTATIONS:
-        raise ValueError(f"impl must be 'fast' or 'reference', got {impl!r}")
+        raise ValueError(f"impl must be one of {', '.join(IMPLEMENTATIONS)}, got {impl!r}")
     return impl
 
 
-def use_fast_path(impl, keep_hidden):
-    """The fast path trains; the reference loop serves keep_hidden (every h_t's gradient) and no-grad evaluation,
-    where the fast path's stored states would only cost memory."""
-    return impl == "fast" and not keep_hidden and torch.is_grad_enabled()
+class Recurrent(nn.Module):
+    """What VanillaRNN and LSTM share: the course's interface and the choice between fast path and reference loop.
+
+    impl: "fast" (the fastest back end for the device), "torch", "cpp" or "triton" train through part1.fast's
+    hand-written backward; "reference" is the plain autograd loop. triton_tiles: the Triton tile per model (None:
+    the tuned ones).
+    """
+
+    def __init__(self, seq_length, input_dim, num_hidden, num_classes, impl, init):
+        super().__init__()
+        self.seq_length = seq_length  # the course's interface; forward accepts any length
+        self.input_dim = input_dim
+        self.num_hidden = num_hidden
+        self.num_classes = num_classes
+        self.impl = check_impl(impl)
+        self.init = check_init(init)
+        self.triton_tiles = None
+        self._workspaces = WorkspacePool()
+
+    @property
+    def backend(self):
+        """The back end that trains this model where its parameters are: reference, torch, cpp or triton."""
+        W = self.W_ph
+        return backends.resolve(self.impl, W.device, W.dtype)
+
+    def fast_cells(self, x, keep_hidden):
+        """The cells of the fast path for x, or None for the reference loop. The reference loop also serves
+        keep_hidden (every h_t's gradient) and no-grad evaluation, where stored states would only cost memory."""
+        if self.impl == "reference" or keep_hidden or not torch.is_grad_enabled():
+            return None
+        return backends.cells(backends.resolve(self.impl, x.device, x.dtype), self.triton_tiles)
 
 
 def weight_parameter(rows, cols, init, num_hidden, device):

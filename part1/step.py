@@ -108,6 +108,15 @@ def branch(fork, stream):
     fork.wait_stream(stream)
 
 
+def make_train_step(model, optimizer, max_norm, graphed):
+    """The training step of one model: step(inputs, targets) -> (loss, logits); as a CUDA graph when graphed."""
+    step = TrainStep(model, optimizer, max_norm)
+    if not graphed:
+        return step
+    graph = GraphedTrainSteps([step])
+    return lambda inputs, targets: graph([(inputs, targets)])[0]
+
+
 def make_train_steps(models, optimizers, max_norm, graphed):
     """One training step for each (model, optimizer), taken together: as one CUDA graph when graphed."""
     steps = [TrainStep(model, optimizer, max_norm) for model, optimizer in zip(models, optimizers)]

@@ -1,123 +1,54 @@
-"""The accuracy-vs-input-length experiment: presets, resumable runs in runs.jsonl, and the summary."""
-import csv
-import io
-import json
+"""The accuracy-vs-input-length sweep: plan -> RunStore -> executor -> summary -> figure.
+
+An executor trains groups of configs and hands each record to save() as the run finishes; LocalExecutor trains on
+this machine, part1.launch.SubmititExecutor as SLURM jobs. The sweep's process is the only writer of runs.jsonl.
+"""
 import math
 import multiprocessing
-from dataclasses import dataclass
 
 from tqdm import tqdm
 
+from common.cli import UserError
 from common.device import resolve_device
-from common.files import append_jsonl, atomic_write_text, read_jsonl
-from part1 import cpp_cells
-from part1.train import default_config, train_together
-
-# Options that change how a run is executed or reported, not what it computes.
-NOT_IN_RUN_KEY = {"device", "out_dir", "print_every", "dry_run"}
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A grid of input lengths and seeds, with the learning rate and convergence rule for each run."""
-    lengths: tuple
-    seeds: tuple
-    train_steps: int
-    min_steps: dict  # model type -> [(largest input length, min steps), ...] in increasing length
-    lr_switch_length: int  # learning rate 1e-3 up to this input length, 1e-4 above it
-    models: tuple = ("RNN", "LSTM")
-
-    def learning_rate(self, length):
-        return 1e-3 if length <= self.lr_switch_length else 1e-4
-
-    def min_steps_for(self, model_type, length):
-        return next(steps for largest, steps in self.min_steps[model_type] if length <= largest)
+from common.files import write_csv
+from part1.fast import backend as backends
+from part1.plots import plot_accuracy_vs_length
+from part1.runs import RunStore
+from part1.train import train, train_together
 
 
-PRESETS = {
-    # The report's experiment.
-    "paper": Preset(
-        lengths=(5, 10, 15, 20, 25, 30, 50, 100, 150), seeds=(42, 43, 44, 45), train_steps=10000,
-        min_steps={"RNN": [(15, 1000), (29, 3000), (math.inf, 6500)],
-                   "LSTM": [(15, 1500), (29, 5000), (math.inf, 6500)]},
-        lr_switch_length=15),
-    # Minutes on a 2-core CPU, with the report's picture: both models perfect at short lengths, the RNN failing
-    # where the LSTM learns. A learning rate of 1e-3 throughout, so that 3000 steps suffice. Length 100 would take
-    # the preset to 12 minutes, and there one LSTM seed ended at test accuracy 0.0 (test loss 3.1).
-    "quick": Preset(
-        lengths=(5, 10, 20, 30, 50), seeds=(42, 43), train_steps=3000,
-        min_steps={"RNN": [(math.inf, 1000)], "LSTM": [(math.inf, 1000)]},
-        lr_switch_length=math.inf),
-}
+class LocalExecutor:
+    """Train here, `jobs` groups at a time in worker processes (1: in this process)."""
 
+    def __init__(self, jobs=1):
+        self.jobs = jobs
 
-def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device="auto", threads_per_run=1,
-         impl="fast", init="xavier_normal", max_norm=None):
-    """The training configs of a sweep: the preset's grid, with any of models, lengths, seeds, steps overridden.
-
-    max_norm None: no gradient clipping. The report's code called its clipping before backward(), so it never
-    clipped; both presets follow what it did.
-
-    Every run uses threads_per_run CPU threads, so its result does not depend on how many run at once.
-    """
-    preset = PRESETS[preset_name]
-    configs = []
-    for model_type in models or preset.models:
-        for length in lengths or preset.lengths:
-            for seed in seeds or preset.seeds:
-                configs.append(default_config(
-                    model_type=model_type, input_length=length, seed=seed, input_dim=10, num_hidden=128,
-                    batch_size=128, optimizer="rmsprop", learning_rate=preset.learning_rate(length),
-                    train_steps=steps or preset.train_steps, min_steps=preset.min_steps_for(model_type, length),
-                    max_norm=max_norm, init=init, forget_bias=1.0, eval_size=8192, print_every=0, device=device,
-                    num_threads=threads_per_run, impl=impl))
-    return configs
-
-
-def run_key(config):
-    """What identifies a run: every option that changes its result."""
-    return json.dumps({k: v for k, v in config.items() if k not in NOT_IN_RUN_KEY}, sort_keys=True)
-
-
-def finished_runs(runs_path):
-    """Finished records in runs.jsonl by run key (a corrupt line is a UserError)."""
-    return {run_key(record["config"]): record for record in read_jsonl(runs_path)
-            if isinstance(record.get("config"), dict)}
-
-
-def run_sweep(configs, runs_path, jobs=1, seeds_together=False):
-    """Train every config not yet in runs.jsonl, `jobs` at a time in worker processes, appending each record
-    as it finishes (this process is the only writer); return all records in the order of `configs`.
-
-    seeds_together: the seeds of one (model, length) train side by side (part1.train.train_together), same results.
-    """
-    done = finished_runs(runs_path)
-    todo = [c for c in configs if run_key(vars(c)) not in done]
-    if len(todo) < len(configs):
-        tqdm.write(f"{len(configs) - len(todo)} of {len(configs)} runs already in {runs_path}; skipping them")
-    if any(config.impl == "fast" and resolve_device(config.device).type == "cpu" for config in todo):
-        cpp_cells.load()  # built once here, before the progress bar, not by every worker at the same time
-    bar = tqdm(total=len(todo), desc="sweep", unit="run", dynamic_ncols=True)
-
-    def save(record):
-        append_jsonl(runs_path, record)
-        done[run_key(record["config"])] = record
-        bar.update()
-        bar.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
-                  f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
-
-    groups = seed_groups(todo, seeds_together)
-    if jobs == 1 or len(groups) <= 1:
-        for group in groups:
-            train_together(group, on_record=save)
-    else:
+    def __call__(self, groups, save):
+        for group in groups:  # checks each device, and builds the C++ cells here, not in every worker at once
+            backends.resolve(group[0].impl, resolve_device(group[0].device))
+        if self.jobs == 1 or len(groups) <= 1:
+            for group in groups:
+                train_group(group, save)
+            return
         # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
-        with multiprocessing.get_context("spawn").Pool(jobs) as pool:
+        with multiprocessing.get_context("spawn").Pool(self.jobs) as pool:
             for records in pool.imap_unordered(train_quietly, groups):
                 for record in records:
                     save(record)
-    bar.close()
-    return [done[run_key(vars(c))] for c in configs]
+
+
+def train_group(group, save, progress=True):
+    """Train one run, or several seeds side by side; save(record) as each finishes; return the records."""
+    if len(group) == 1:
+        record, _ = train(group[0], progress)
+        save(record)
+        return [record]
+    return [record for record, _ in train_together(group, progress, on_record=save)]
+
+
+def train_quietly(group):
+    """train_group() without progress bar or saving, for worker processes: the records."""
+    return train_group(group, lambda record: None, progress=False)
 
 
 def seed_groups(configs, together=True):
@@ -127,13 +58,40 @@ def seed_groups(configs, together=True):
         return [[config] for config in configs]
     groups = {}
     for config in configs:
-        groups.setdefault(json.dumps({**vars(config), "seed": None}, sort_keys=True), []).append(config)
+        groups.setdefault(config.replace(seed=0), []).append(config)
     return list(groups.values())
 
 
-def train_quietly(configs):
-    """train_together() without its progress bar, for worker processes: the records."""
-    return [record for record, _ in train_together(configs, progress=False)]
+def run_sweep(configs, runs_path, executor, seeds_together=False):
+    """Train every config not yet in runs.jsonl with `executor`, saving each record as it finishes; return all
+    records in the order of `configs`. seeds_together: the seeds of one (model, length) train side by side."""
+    store = RunStore(runs_path)
+    todo = store.missing(configs)
+    if len(todo) < len(configs):
+        tqdm.write(f"{len(configs) - len(todo)} of {len(configs)} runs already in {runs_path}; skipping them")
+    bar = tqdm(total=len(todo), desc="sweep", unit="run", dynamic_ncols=True)
+
+    def save(record):
+        store.add(record)
+        bar.update()
+        bar.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
+                  f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
+
+    try:
+        executor(seed_groups(todo, seeds_together), save)
+    finally:
+        bar.close()
+    return store.records(configs)
+
+
+def finished_records(configs, runs_path):
+    """The records of `configs` already in runs.jsonl (--replot); a UserError when there is none."""
+    records = RunStore(runs_path).records(configs)
+    if not records:
+        raise UserError(f"no finished run of this sweep in '{runs_path}'; run it without --replot first")
+    if len(records) < len(configs):
+        print(f"{len(configs) - len(records)} of {len(configs)} runs are not finished; plotting the others")
+    return records
 
 
 def summarize(records):
@@ -154,9 +112,24 @@ def summarize(records):
     return rows
 
 
-def write_summary_csv(rows, path):
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(path, buffer.getvalue())
+def report(records, out_dir, preset_name, reference=None):
+    """Write the summary CSV and the figure of a sweep's records and print the table; reference: the report's
+    {(model, input length): (mean, std)}, printed and drawn beside ours."""
+    rows = summarize(records)
+    summary_path = out_dir / f"{preset_name}_summary.csv"
+    figure_path = out_dir / f"{preset_name}_accuracy.png"
+    write_csv(summary_path, rows)
+    seeds = sorted({r["seed"] for r in records})
+    plot_accuracy_vs_length(rows, f"Palindromes, {preset_name} preset, {len(seeds)} seed(s): "
+                                  f"{' '.join(map(str, seeds))}", reference, figure_path)
+    print(f"{'model':>5} {'input length':>12} {'runs':>4} {'accuracy':>17} {'steps':>7}"
+          + (f" {'report':>17}" if reference else ""))
+    for r in rows:
+        line = (f"{r['model_type']:>5} {r['input_length']:>12} {r['runs']:>4} "
+                f"{r['accuracy_mean']:>8.4f} ± {r['accuracy_std']:.4f} {r['steps_mean']:>7.0f}")
+        if reference and (r["model_type"], r["input_length"]) in reference:
+            mean, std = reference[r["model_type"], r["input_length"]]
+            line += f" {mean:>8.4f} ± {std:.4f}"
+        print(line)
+    print(f"Wrote {summary_path} and {figure_path}; every run is in {out_dir / 'runs.jsonl'}")
+    return rows

@@ -1,29 +1,20 @@
 """Vanilla RNN from scratch: h_t = tanh(W_hx x_t + W_hh h_{t-1} + b_h), p = W_ph h_T + b_p."""
 import torch
-from torch import nn
 
-from part1.bptt import RNNSequence, WorkspacePool, stack_weights
-from part1.recurrent import (check_impl, project_inputs, time_major, use_fast_path, weight_parameter,
-                             zeros_parameter)
+from part1.fast.sequence import RNNSequence, stack_weights
+from part1.recurrent import Recurrent, project_inputs, time_major, weight_parameter, zeros_parameter
 
 
-class VanillaRNN(nn.Module):
+class VanillaRNN(Recurrent):
     """One-layer tanh RNN that classifies a sequence from its last hidden state.
 
     init: "xavier_normal" (the report's code) or "uniform" (PyTorch's RNN scheme); biases start at zero.
-    impl="fast" trains through part1.bptt's hand-written backward; impl="reference" is the plain autograd loop.
+    impl: "fast" trains through part1.fast's hand-written backward; "reference" is the plain autograd loop.
     """
 
     def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", impl="fast",
                  init="xavier_normal"):
-        super().__init__()
-        self.impl = check_impl(impl)
-        self._workspaces = WorkspacePool()
-        self.seq_length = seq_length  # the course's interface; forward accepts any length
-        self.input_dim = input_dim
-        self.num_hidden = num_hidden
-        self.num_classes = num_classes
-        self.init = init
+        super().__init__(seq_length, input_dim, num_hidden, num_classes, impl, init)
         n = num_hidden
         self.W_hx = weight_parameter(n, input_dim, init, n, device)
         self.W_hh = weight_parameter(n, n, init, n, device)
@@ -34,8 +25,9 @@ class VanillaRNN(nn.Module):
     def forward(self, x, keep_hidden=False):
         """Logits (B, num_classes) of the last step; with keep_hidden also [h_1, ..., h_T], each retaining its grad."""
         x = time_major(x, self.input_dim)  # (T, B, d)
-        if use_fast_path(self.impl, keep_hidden):
-            h = RNNSequence.apply(x, stack_weights(self.W_hh, self.W_hx, self.b_h), self._workspaces)
+        cells = self.fast_cells(x, keep_hidden)
+        if cells is not None:
+            h = RNNSequence.apply(x, stack_weights(self.W_hh, self.W_hx, self.b_h), self._workspaces, cells)
             return torch.addmm(self.b_p, h, self.W_ph.t())
         B = x.size(1)
         x_proj = project_inputs(x, self.W_hx, self.b_h)  # (T, B, n)

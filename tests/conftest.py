@@ -1,29 +1,7 @@
-"""Helpers for running the command-line entry points as a user would."""
-import os
-import subprocess
-import sys
-from pathlib import Path
-
+"""Fixtures: a CUDA device that is not there, and the course's book."""
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def run_cli(*args, timeout=300):
-    """Run `python ARGS...` from the repository root; return the CompletedProcess."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([sys.executable, *map(str, args)], cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout, env=env)
-
-
-def assert_one_line_error(result, *fragments):
-    """A user mistake: non-zero exit, one line on stderr that names the problem, no traceback."""
-    assert result.returncode != 0
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
+from tests.helpers import SHARED_DATA
 
 
 @pytest.fixture
@@ -31,9 +9,6 @@ def missing_cuda_device():
     """A CUDA device name that does not exist on this machine."""
     import torch
     return f"cuda:{torch.cuda.device_count() + 7}" if torch.cuda.is_available() else "cuda:0"
-
-
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import torch
 from torch import nn
 
 from part1.lstm import LSTM
+from part1.config import TrainConfig
 from part1.train import train, train_together
 from part1.vanilla_rnn import VanillaRNN
-from tests.test_models import check_against_pytorch
-from tests.test_train import without_timing
+from tests.helpers import check_against_pytorch, without_timing
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
@@ -49,10 +49,10 @@ def test_fast_equals_reference_at_full_size(kind):
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM"])
 def test_cuda_graph_training_equals_eager_training(kind):
-    config = dict(model_type=kind, input_length=20, input_dim=10, train_steps=60, eval_size=512, print_every=0,
-                  device="cuda")
-    graphed, graphed_model = train(dict(config, cuda_graph="auto"), return_model=True, progress=False)
-    eager, eager_model = train(dict(config, cuda_graph="off"), return_model=True, progress=False)
+    config = TrainConfig(model_type=kind, input_length=20, input_dim=10, train_steps=60, eval_size=512, print_every=0,
+                         device="cuda")
+    graphed, graphed_model = train(config.replace(cuda_graph="auto"), progress=False)
+    eager, eager_model = train(config.replace(cuda_graph="off"), progress=False)
     assert graphed["triton_kernels"] is eager["triton_kernels"] is True
     assert abs(graphed["train_loss"] - eager["train_loss"]) < 1e-5
     for p, q in zip(graphed_model.parameters(), eager_model.parameters()):
@@ -62,11 +62,11 @@ def test_cuda_graph_training_equals_eager_training(kind):
 @pytest.mark.parametrize("kind", ["RNN", "LSTM"])
 def test_seeds_trained_together_in_one_graph_equal_seeds_trained_alone(kind):
     """The graph's branches run the kernels a run alone runs, so records and parameters match bit for bit."""
-    configs = [dict(model_type=kind, input_length=20, input_dim=10, train_steps=400, min_steps=200, conv_eps=2e-3,
-                    eval_size=512, print_every=0, device="cuda", seed=seed) for seed in (1, 2, 3)]
+    configs = [TrainConfig(model_type=kind, input_length=20, input_dim=10, train_steps=400, min_steps=200,
+                           conv_eps=2e-3, eval_size=512, print_every=0, device="cuda", seed=seed) for seed in (1, 2, 3)]
     together = train_together(configs, progress=False)
     for (record, model), config in zip(together, configs):
-        record_alone, model_alone = train(config, return_model=True, progress=False)
+        record_alone, model_alone = train(config, progress=False)
         assert without_timing(record) == without_timing(record_alone)
         for (name, p), q in zip(model.named_parameters(), model_alone.parameters()):
             assert torch.equal(p, q), name

@@ -8,7 +8,7 @@ import pytest
 
 from assets.download import BOOKS, fetch, sha256
 from common.cli import UserError
-from tests.conftest import SHARED_DATA
+from tests.helpers import SHARED_DATA
 
 NAME = "book_TeX_calculus_made_easy.tex"  # the smallest course book
 

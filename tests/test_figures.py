@@ -3,7 +3,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from common.figures import finish_figure, panels
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 IMPORT_EVERYTHING = """
 import importlib, pkgutil, sys

@@ -6,7 +6,7 @@ import torch
 
 from part3.example_graph import adjacency, influence
 from part3.gcn import GCN, GCNLayer, normalize_adjacency
-from tests.conftest import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, run_cli
 
 PATH3 = torch.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])  # A - B - C
 

@@ -10,7 +10,7 @@ from part1.derivations import grad_W_hh_bptt, grad_W_ph
 from part1.grads_over_time import collect, gradient_norms
 from part1.lstm import LSTM, lstm_cell
 from part1.vanilla_rnn import VanillaRNN
-from tests.conftest import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, run_cli
 
 
 def small_args(**overrides):

@@ -1,90 +1,18 @@
 """The from-scratch VanillaRNN and LSTM against PyTorch's nn.RNN / nn.LSTM, gradcheck and the report's formulas.
 
-Every check of the maths runs on both implementations: the fast path (part1.bptt) and the reference loop.
+Every check of the maths runs on the fast path (part1.fast), with the device's fastest cells and with the torch
+cells, and on the reference loop.
 """
 import pytest
 import torch
 from torch import nn
 
-from part1 import bptt
+from part1.fast import workspace
 from part1.lstm import LSTM
 from part1.vanilla_rnn import VanillaRNN
+from tests.helpers import B, C, D, N, T, assert_fast_equals_reference, check_against_pytorch, randomise_biases
 
-B, T, D, N, C = 8, 12, 10, 16, 10  # batch, steps, input dim, hidden, classes
-
-
-def reference_rnn(model):
-    """nn.RNN plus a linear head holding the model's weights."""
-    rnn = nn.RNN(D, N, nonlinearity="tanh", batch_first=True)
-    with torch.no_grad():
-        rnn.weight_ih_l0.copy_(model.W_hx)
-        rnn.weight_hh_l0.copy_(model.W_hh)
-        rnn.bias_ih_l0.copy_(model.b_h)
-        rnn.bias_hh_l0.zero_()
-    return rnn
-
-
-def reference_lstm(model):
-    """nn.LSTM holding the model's weights (PyTorch orders the gates i, f, g, o)."""
-    lstm = nn.LSTM(D, N, batch_first=True)
-    with torch.no_grad():
-        lstm.weight_ih_l0.copy_(torch.cat([model.W_ix, model.W_fx, model.W_gx, model.W_ox]))
-        lstm.weight_hh_l0.copy_(torch.cat([model.W_ih, model.W_fh, model.W_gh, model.W_oh]))
-        lstm.bias_ih_l0.copy_(torch.cat([model.b_i, model.b_f, model.b_g, model.b_o]))
-        lstm.bias_hh_l0.zero_()
-    return lstm
-
-
-def head(model):
-    linear = nn.Linear(N, C)
-    with torch.no_grad():
-        linear.weight.copy_(model.W_ph)
-        linear.bias.copy_(model.b_p)
-    return linear
-
-
-def randomise_biases(model):
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.startswith("b_"):
-                p.uniform_(-0.5, 0.5)
-
-
-IMPLS = ["fast", "reference"]
-
-
-def check_against_pytorch(kind, impl, device="cpu", batch=B, steps=T):
-    """Logits and every gradient of the model equal those of nn.RNN / nn.LSTM and nn.Linear with its weights."""
-    torch.manual_seed(0)
-    model = VanillaRNN(steps, D, N, C, impl=impl) if kind == "RNN" else LSTM(steps, D, N, C, impl=impl)
-    randomise_biases(model)
-    reference = reference_rnn(model) if kind == "RNN" else reference_lstm(model)
-    linear = head(model)
-    model, reference, linear = model.to(device), reference.to(device), linear.to(device)
-    x = torch.randn(batch, steps, D, device=device)
-    y = torch.randint(0, C, (batch,), device=device)
-
-    logits = model(x)
-    output, _ = reference(x)
-    ref_logits = linear(output[:, -1])
-    assert (logits - ref_logits).abs().max() < 1e-5
-
-    nn.functional.cross_entropy(logits, y).backward()
-    nn.functional.cross_entropy(ref_logits, y).backward()
-    assert (model.W_ph.grad - linear.weight.grad).abs().max() < 1e-5
-    assert (model.b_p.grad - linear.bias.grad).abs().max() < 1e-5
-    if kind == "RNN":
-        grads = [(model.W_hx.grad, reference.weight_ih_l0.grad), (model.W_hh.grad, reference.weight_hh_l0.grad),
-                 (model.b_h.grad, reference.bias_ih_l0.grad)]
-    else:
-        rows = {g: slice(k * N, (k + 1) * N) for k, g in enumerate("ifgo")}
-        grads = []
-        for g in "gifo":
-            grads += [(getattr(model, f"W_{g}x").grad, reference.weight_ih_l0.grad[rows[g]]),
-                      (getattr(model, f"W_{g}h").grad, reference.weight_hh_l0.grad[rows[g]]),
-                      (getattr(model, f"b_{g}").grad, reference.bias_ih_l0.grad[rows[g]])]
-    for grad, ref_grad in grads:
-        assert (grad - ref_grad).abs().max() < 1e-5
+IMPLS = ["fast", "torch", "reference"]
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -250,29 +178,10 @@ def test_fast_path_reuses_its_buffers_safely(cls):
         assert torch.allclose(getattr(fast, name).grad, p.grad, atol=1e-6), name
 
 
-def assert_fast_equals_reference(cls, steps=T, batch=B, hidden=N, input_dim=D, device="cpu"):
-    """Logits and the gradients of every parameter and of the input agree between impl="fast" and "reference"."""
-    torch.manual_seed(0)
-    fast = cls(steps, input_dim, hidden, C, device=device)
-    reference = cls(steps, input_dim, hidden, C, device=device, impl="reference")
-    reference.load_state_dict(fast.state_dict())
-    x = torch.randn(batch, steps, input_dim, device=device)
-    y = torch.randint(0, C, (batch,), device=device)
-    x_fast, x_ref = x.clone().requires_grad_(), x.clone().requires_grad_()
-    logits = fast(x_fast)
-    ref_logits = reference(x_ref)
-    assert torch.allclose(logits, ref_logits, atol=1e-6)
-    nn.functional.cross_entropy(logits, y).backward()
-    nn.functional.cross_entropy(ref_logits, y).backward()
-    assert torch.allclose(x_fast.grad, x_ref.grad, atol=1e-6)
-    for (name, p), q in zip(fast.named_parameters(), reference.parameters()):
-        assert torch.allclose(p.grad, q.grad, atol=1e-6), name
-
-
 @pytest.mark.parametrize("cls", [VanillaRNN, LSTM])
 def test_fast_path_with_the_weight_gradient_after_the_loop(cls, monkeypatch):
     """The CUDA arrangement (every dz_t kept, batched matmuls after the loop), checked on the CPU."""
-    monkeypatch.setattr(bptt, "defers_weight_gradient", lambda x: True)
+    monkeypatch.setattr(workspace, "defers_weight_gradient", lambda x: True)
     assert_fast_equals_reference(cls)
 
 
@@ -290,5 +199,5 @@ def test_fast_path_backward_twice_with_retain_graph(cls):
 
 
 def test_unknown_impl_is_refused():
-    with pytest.raises(ValueError, match="impl must be 'fast' or 'reference'"):
+    with pytest.raises(ValueError, match="impl must be one of fast, reference, torch, cpp, triton"):
         LSTM(5, 1, 8, 10, impl="cudnn")

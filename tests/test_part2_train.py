@@ -6,7 +6,7 @@ import torch
 
 from part2 import train as part2_train
 from part2.checkpoint import load_checkpoint
-from tests.conftest import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, run_cli
 
 TINY = ["--seq_length", "8", "--lstm_num_hidden", "16", "--batch_size", "8", "--print_every", "5",
         "--sample_every", "10", "--eval_every", "10", "--checkpoint_every", "10"]

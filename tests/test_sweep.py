@@ -10,8 +10,9 @@ import pytest
 import start1
 from part1 import sweep
 from part1.report import REPORT_ACCURACY
-from part1.sweep import PRESETS, plan, summarize
-from tests.conftest import REPO, assert_one_line_error, run_cli
+from part1.presets import PRESETS, plan
+from part1.sweep import summarize
+from tests.helpers import REPO, assert_one_line_error, run_cli
 
 TINY = ["--models", "RNN", "LSTM", "--lengths", "2", "3", "--seeds", "1", "--steps", "30"]
 
@@ -106,13 +107,13 @@ def test_interrupted_sweep_resumes_without_rerunning_finished_runs(tmp_path, mon
     assert 1 <= len(finished) < 3
 
     trained = []
-    real_train = sweep.train_together
+    real_train = sweep.train_group
 
-    def counting_train(configs, **kwargs):
+    def counting_train(configs, *args, **kwargs):
         trained.extend(config.seed for config in configs)
-        return real_train(configs, **kwargs)
+        return real_train(configs, *args, **kwargs)
 
-    monkeypatch.setattr(sweep, "train_together", counting_train)
+    monkeypatch.setattr(sweep, "train_group", counting_train)
     start1.main([*args, "--jobs", "1"])  # in this process, where the counting train() is
     lines = runs.read_text().splitlines()
     assert lines[:len(finished)] == finished  # nothing finished is lost or rewritten
@@ -125,10 +126,10 @@ def test_replot_redraws_without_training(tmp_path, monkeypatch):
     (tmp_path / "quick_accuracy.png").unlink()
     (tmp_path / "quick_summary.csv").unlink()
 
-    def no_training(configs, **kwargs):
+    def no_training(configs, *args, **kwargs):
         raise AssertionError("--replot must not train")
 
-    monkeypatch.setattr(sweep, "train_together", no_training)
+    monkeypatch.setattr(sweep, "train_group", no_training)
     start1.main([*TINY, "--out_dir", str(tmp_path), "--replot"])
     assert (tmp_path / "quick_accuracy.png").exists() and (tmp_path / "quick_summary.csv").exists()
     start1.main([*TINY, "--out_dir", str(tmp_path), "--jobs", "1"])  # a finished sweep trains nothing either
@@ -141,7 +142,7 @@ def test_replot_without_results_gives_one_line(tmp_path):
 
 @pytest.mark.parametrize("args, fragments", [
     (["--models", "GRU"], ["invalid choice: 'GRU'"]),
-    (["--lengths", "5", "0"], ["input length must be at least 1"]),
+    (["--lengths", "5", "0"], ["input_length must be at least 1"]),
     (["--steps", "0"], ["--steps must be at least 1"]),
     (["--preset", "huge"], ["invalid choice: 'huge'"]),
     (["--init", "kaiming"], ["--init", "'kaiming'", "xavier_normal", "uniform"]),

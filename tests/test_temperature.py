@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from part2.temperature import gaussian_logits, tempered_softmax
-from tests.conftest import assert_one_line_error, run_cli
+from tests.helpers import assert_one_line_error, run_cli
 
 
 def test_tempered_softmax_by_hand():

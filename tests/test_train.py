@@ -4,23 +4,18 @@ import json
 import pytest
 import torch
 
-from part1 import cpp_cells
+from part1.config import TrainConfig
+from part1.fast import backend
 from part1.lstm import LSTM
-from part1.sweep import plan
-from part1.train import default_config, evaluate, has_converged, make_optimizer, train, train_together
-from tests.conftest import assert_one_line_error, run_cli
-
-
-def quick_config(model_type, **overrides):
-    settings = dict(model_type=model_type, input_length=5, input_dim=10, train_steps=300, eval_size=1024,
-                    print_every=0, seed=3)
-    return default_config(**{**settings, **overrides})
+from part1.presets import plan
+from part1.train import evaluate, has_converged, make_optimizer, train, train_together
+from tests.helpers import assert_one_line_error, quick_config, run_cli, without_timing
 
 
 @pytest.mark.parametrize("model_type", ["RNN", "LSTM"])
 def test_short_run_learns_length_5_and_is_reproducible(model_type):
-    first = train(quick_config(model_type))
-    second = train(quick_config(model_type))
+    first, _ = train(quick_config(model_type))
+    second, _ = train(quick_config(model_type))
     assert first["test_accuracy"] >= 0.95
     for key in ("steps", "train_loss", "test_loss", "test_accuracy"):
         assert first[key] == second[key], key
@@ -29,24 +24,18 @@ def test_short_run_learns_length_5_and_is_reproducible(model_type):
                           "test_accuracy", "wall_seconds", "device", "config"}
 
 
-@pytest.mark.parametrize("impl", ["fast", "reference"])
-def test_record_says_whether_the_cpp_cells_were_used(impl, monkeypatch):
-    expected = impl == "fast" and cpp_cells.load() is not None
-    assert train(quick_config("LSTM", train_steps=2, impl=impl))["cpp_cells"] is expected
-    monkeypatch.setattr(cpp_cells, "enabled", False)
-    record = train(quick_config("LSTM", train_steps=2, impl=impl))
-    assert record["cpp_cells"] is False
+@pytest.mark.parametrize("impl", ["fast", "torch", "reference"])
+def test_record_says_whether_the_cpp_cells_were_used(impl):
+    expected = impl == "fast" and backend.available("cpp")
+    record, model = train(quick_config("LSTM", train_steps=2, impl=impl))
+    assert record["cpp_cells"] is expected and (model.backend == "cpp") is expected
     assert record["triton_kernels"] is False  # CUDA only
 
 
 def test_different_seeds_give_different_runs():
-    a = train(quick_config("RNN", train_steps=20))
-    b = train(quick_config("RNN", train_steps=20, seed=4))
+    a, _ = train(quick_config("RNN", train_steps=20))
+    b, _ = train(quick_config("RNN", train_steps=20, seed=4))
     assert a["train_loss"] != b["train_loss"]
-
-
-def without_timing(record):
-    return {k: v for k, v in record.items() if k not in ("wall_seconds", "seeds_together")}
 
 
 @pytest.mark.parametrize("model_type", ["RNN", "LSTM"])
@@ -56,7 +45,7 @@ def test_runs_trained_together_equal_runs_trained_alone(model_type):
                             num_threads=1) for seed in (1, 2, 3)]
     finished = []
     together = train_together(configs, progress=False, on_record=finished.append)
-    alone = [train(config, return_model=True, progress=False) for config in configs]
+    alone = [train(config, progress=False) for config in configs]
     if model_type == "RNN":  # the case this test is for: some seeds train on after others stopped
         assert len({r["steps"] for r, _ in alone}) > 1
     assert [r["seed"] for r in finished] == sorted([1, 2, 3], key=lambda seed: alone[seed - 1][0]["steps"])
@@ -115,7 +104,7 @@ def test_convergence_rule_stops_a_hand_made_run_where_the_formula_says():
 
 
 def test_training_stops_when_converged():
-    record = train(quick_config("LSTM", train_steps=3000, min_steps=300))
+    record, _ = train(quick_config("LSTM", train_steps=3000, min_steps=300))
     assert record["converged"] and record["steps"] < 3000 and record["steps"] % 100 == 0
 
 
@@ -135,9 +124,8 @@ def test_evaluate_counts_correct_predictions_on_the_given_set():
     assert loss == pytest.approx(torch.nn.functional.cross_entropy(Constant()(targets), targets).item())
 
 
-@pytest.mark.parametrize("entry", [["-m", "part1.train"], ["part1/train.py"]])
-def test_dry_run_smoke_test_writes_nothing(entry, tmp_path):
-    result = run_cli(*entry, "--dry-run", "--out_dir", tmp_path / "out")
+def test_dry_run_smoke_test_writes_nothing(tmp_path):
+    result = run_cli("-m", "part1.train", "--dry-run", "--out_dir", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert "Train Step 0001/0003" in result.stdout and "Done training" in result.stdout
     assert not (tmp_path / "out").exists()
@@ -167,7 +155,7 @@ def test_cli_appends_a_result_record(tmp_path):
 
 @pytest.mark.parametrize("args, fragments", [
     (["--model_type", "GRU"], ["invalid choice: 'GRU'"]),
-    (["--input_length", "0"], ["input length must be at least 1"]),
+    (["--input_length", "0"], ["input_length must be at least 1"]),
     (["--train_steps", "0"], ["train_steps must be at least 1"]),
     (["--input_dim", "3"], ["--input_dim"]),
     (["--init", "orthogonal"], ["--init", "'orthogonal'", "xavier_normal", "uniform"]),
@@ -197,7 +185,7 @@ def test_optimizer_updates_all_parameters_in_one_call_as_the_loop_would(optimize
     torch.manual_seed(0)
     models = [LSTM(7, 10, 16, 10) for _ in range(2)]
     models[1].load_state_dict(models[0].state_dict())
-    config = default_config(optimizer=optimizer, learning_rate=1e-2)
+    config = TrainConfig(optimizer=optimizer, learning_rate=1e-2)
     kind = torch.optim.Adam if optimizer == "adam" else torch.optim.RMSprop
     optimizers = [make_optimizer(config, models[0]), kind(models[1].parameters(), lr=1e-2, foreach=False)]
     for _ in range(3):
@@ -215,4 +203,5 @@ def test_paper_settings_learn_input_length_20():
     PyTorch's uniform draw it stays at chance, 0.10). The paper preset's settings, cut at 3000 steps."""
     (config,) = plan("paper", models=["RNN"], lengths=[20], seeds=[42], steps=3000, device="cpu")
     assert config.init == "xavier_normal" and config.max_norm is None and config.learning_rate == 1e-4
-    assert train(config, progress=False)["test_accuracy"] >= 0.99
+    record, _ = train(config, progress=False)
+    assert record["test_accuracy"] >= 0.99

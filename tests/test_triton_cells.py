@@ -11,10 +11,10 @@ if not torch.cuda.is_available():
     os.environ["TRITON_INTERPRET"] = "1"  # must be set before Triton is imported
 pytest.importorskip("triton")
 
-from part1 import bptt, triton_cells  # noqa: E402
+from part1.fast import backend, workspace  # noqa: E402
 from part1.lstm import LSTM  # noqa: E402
 from part1.vanilla_rnn import VanillaRNN  # noqa: E402
-from tests.test_models import assert_fast_equals_reference  # noqa: E402
+from tests.helpers import assert_fast_equals_reference  # noqa: E402
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 
@@ -22,8 +22,8 @@ DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 @pytest.fixture
 def kernels_everywhere(monkeypatch):
     """The kernels on any device (the interpreter runs them on CPU tensors), with the CUDA arrangement."""
-    monkeypatch.setattr(bptt, "fused_kernels", lambda x: triton_cells)
-    monkeypatch.setattr(bptt, "defers_weight_gradient", lambda x: True)
+    monkeypatch.setattr(backend, "resolve", lambda impl, device, dtype: "triton")
+    monkeypatch.setattr(workspace, "defers_weight_gradient", lambda x: True)
 
 
 @pytest.mark.parametrize("cls", [VanillaRNN, LSTM])

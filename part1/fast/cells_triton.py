@@ -2,9 +2,9 @@
 
 Each kernel computes a (rows hidden units) x (cols batch columns) tile of one step: the recurrent matmul for that
 tile (in full float32, not TF32) and the cell's elementwise work, so a step costs one launch instead of a
-cuBLAS matmul plus about ten elementwise kernels. The buffers are those of part1.bptt.Workspace, feature-major
+cuBLAS matmul plus about ten elementwise kernels. The buffers are those of part1.fast.workspace, feature-major
 (rows, B); a step's gate blocks (g, i, f, o) are n * B elements apart. Imported only on CUDA; PyTorch's CUDA
-builds bring Triton with them.
+builds bring Triton with them. TritonKernels(tiles) runs them with other tiles.
 """
 from typing import NamedTuple
 
@@ -19,7 +19,7 @@ class Tile(NamedTuple):
     warps: int
 
 
-TILE = {"RNN": Tile(16, 16, 64, 4), "LSTM": Tile(16, 16, 64, 2)}  # benchmarks/tune_triton_tiles.py compares others
+TILE = {"RNN": Tile(16, 16, 64, 4), "LSTM": Tile(16, 16, 64, 2)}  # the best of benchmarks/tune_triton_tiles.py
 
 
 @triton.jit
@@ -38,13 +38,13 @@ def _chunk_dot(W, rows, ks, mask, x, K: tl.constexpr):
 
 
 @triton.jit
-def _rows_times_column(W, hx, rows, cols, row_mask, B, K: tl.constexpr, BJ: tl.constexpr, BB: tl.constexpr,
+def _rows_times_column(W, h_x_1, rows, cols, row_mask, B, K: tl.constexpr, BJ: tl.constexpr, BB: tl.constexpr,
                        BK: tl.constexpr):
-    """W[rows, :] @ hx[:, cols] for W (?, K) and hx (K, B), both row-major."""
+    """W[rows, :] @ h_x_1[:, cols] for W (?, K) and h_x_1 (K, B), both row-major."""
     acc = tl.zeros((BJ, BB), dtype=tl.float32)
     for k0 in range(0, K, BK):
         ks = k0 + tl.arange(0, BK)
-        x = tl.load(hx + ks[:, None] * B + cols[None, :], mask=(ks[:, None] < K) & (cols[None, :] < B), other=0.0)
+        x = tl.load(h_x_1 + ks[:, None] * B + cols[None, :], mask=(ks[:, None] < K) & (cols[None, :] < B), other=0.0)
         acc += _chunk_dot(W, rows, ks, row_mask[:, None] & (ks[None, :] < K), x, K)
     return acc
 
@@ -63,23 +63,23 @@ def _columns_times_dz(W, dz, j, cols, n, B, ROWS: tl.constexpr, K: tl.constexpr,
 
 
 @triton.jit
-def _rnn_forward(W, hx, h, n, B, K: tl.constexpr, BJ: tl.constexpr, BB: tl.constexpr, BK: tl.constexpr):
+def _rnn_forward(W, h_x_1, h, n, B, K: tl.constexpr, BJ: tl.constexpr, BB: tl.constexpr, BK: tl.constexpr):
     j = tl.program_id(0) * BJ + tl.arange(0, BJ)
     b = tl.program_id(1) * BB + tl.arange(0, BB)
     m = (j[:, None] < n) & (b[None, :] < B)
-    z = _rows_times_column(W, hx, j, b, j < n, B, K, BJ, BB, BK)
+    z = _rows_times_column(W, h_x_1, j, b, j < n, B, K, BJ, BB, BK)
     tl.store(h + j[:, None] * B + b[None, :], _tanh(z), mask=m)
 
 
 @triton.jit
-def _rnn_backward(W, dz_next, gh, h, dz, n, B, FIRST: tl.constexpr, ROWS: tl.constexpr, K: tl.constexpr,
+def _rnn_backward(W, dz_next, dh_last, h, dz, n, B, FIRST: tl.constexpr, ROWS: tl.constexpr, K: tl.constexpr,
                   BJ: tl.constexpr, BB: tl.constexpr, BK: tl.constexpr):
     j = tl.program_id(0) * BJ + tl.arange(0, BJ)
     b = tl.program_id(1) * BB + tl.arange(0, BB)
     m = (j[:, None] < n) & (b[None, :] < B)
     off = j[:, None] * B + b[None, :]
     if FIRST:  # dL/dh_T comes from the classifier
-        dh = tl.load(gh + off, mask=m, other=0.0)
+        dh = tl.load(dh_last + off, mask=m, other=0.0)
     else:
         dh = _columns_times_dz(W, dz_next, j, b, n, B, ROWS, K, BJ, BB, BK)
     ht = tl.load(h + off, mask=m, other=0.0)
@@ -87,21 +87,21 @@ def _rnn_backward(W, dz_next, gh, h, dz, n, B, FIRST: tl.constexpr, ROWS: tl.con
 
 
 @triton.jit
-def _lstm_forward(W, hx, z, c_prev, c_next, tanh_c, q, h, n, B, K: tl.constexpr, BJ: tl.constexpr,
+def _lstm_forward(W, h_x_1, z, c_prev, c_next, tanh_c, q, h, n, B, K: tl.constexpr, BJ: tl.constexpr,
                   BB: tl.constexpr, BK: tl.constexpr):
     j = tl.program_id(0) * BJ + tl.arange(0, BJ)
     b = tl.program_id(1) * BB + tl.arange(0, BB)
     m = (j[:, None] < n) & (b[None, :] < B)
     off = j[:, None] * B + b[None, :]
     size = n * B
-    # the four gates' matmuls in one walk over K: each chunk of hx is loaded once and feeds four independent dots
+    # the four gates' matmuls in one walk over K: each chunk of h_x_1 is loaded once and feeds four independent dots
     zg = tl.zeros((BJ, BB), dtype=tl.float32)
     zi = tl.zeros((BJ, BB), dtype=tl.float32)
     zf = tl.zeros((BJ, BB), dtype=tl.float32)
     zo = tl.zeros((BJ, BB), dtype=tl.float32)
     for k0 in range(0, K, BK):
         ks = k0 + tl.arange(0, BK)
-        x = tl.load(hx + ks[:, None] * B + b[None, :], mask=(ks[:, None] < K) & (b[None, :] < B), other=0.0)
+        x = tl.load(h_x_1 + ks[:, None] * B + b[None, :], mask=(ks[:, None] < K) & (b[None, :] < B), other=0.0)
         wm = (j[:, None] < n) & (ks[None, :] < K)
         zg += _chunk_dot(W, j, ks, wm, x, K)
         zi += _chunk_dot(W, n + j, ks, wm, x, K)
@@ -124,70 +124,72 @@ def _lstm_forward(W, hx, z, c_prev, c_next, tanh_c, q, h, n, B, K: tl.constexpr,
 
 
 @triton.jit
-def _lstm_backward(W, dz_next, gh, z, c_prev, tanh_c, q, gc, dz, n, B, FIRST: tl.constexpr, ROWS: tl.constexpr,
-                   K: tl.constexpr, BJ: tl.constexpr, BB: tl.constexpr, BK: tl.constexpr):
+def _lstm_backward(W, dz_next, dh_last, z, c_prev, tanh_c, q, dc_carry, dz, n, B, FIRST: tl.constexpr,
+                   ROWS: tl.constexpr, K: tl.constexpr, BJ: tl.constexpr, BB: tl.constexpr, BK: tl.constexpr):
     j = tl.program_id(0) * BJ + tl.arange(0, BJ)
     b = tl.program_id(1) * BB + tl.arange(0, BB)
     m = (j[:, None] < n) & (b[None, :] < B)
     off = j[:, None] * B + b[None, :]
     size = n * B
     if FIRST:  # dL/dh_T comes from the classifier
-        dh = tl.load(gh + off, mask=m, other=0.0)
+        dh = tl.load(dh_last + off, mask=m, other=0.0)
     else:
         dh = _columns_times_dz(W, dz_next, j, b, n, B, ROWS, K, BJ, BB, BK)
     g = tl.load(z + off, mask=m, other=0.0)
     i = tl.load(z + size + off, mask=m, other=0.0)
     f = tl.load(z + 2 * size + off, mask=m, other=0.0)
     o = tl.load(z + 3 * size + off, mask=m, other=0.0)
-    dc = tl.load(gc + off, mask=m, other=0.0) + dh * tl.load(q + off, mask=m, other=0.0)
+    dc = tl.load(dc_carry + off, mask=m, other=0.0) + dh * tl.load(q + off, mask=m, other=0.0)
     tl.store(dz + off, dc * i * (1.0 - g * g), mask=m)
     tl.store(dz + size + off, dc * g * i * (1.0 - i), mask=m)
     tl.store(dz + 2 * size + off, dc * tl.load(c_prev + off, mask=m, other=0.0) * f * (1.0 - f), mask=m)
     tl.store(dz + 3 * size + off, dh * tl.load(tanh_c + off, mask=m, other=0.0) * o * (1.0 - o), mask=m)
-    tl.store(gc + off, dc * f, mask=m)
+    tl.store(dc_carry + off, dc * f, mask=m)
 
 
-def _launch(model_type, n, B, K):
-    """The grid and the tile arguments of a step's kernel."""
-    t = TILE[model_type]
-    grid = (triton.cdiv(n, t.rows), triton.cdiv(B, t.cols))
-    return grid, dict(K=K, BJ=t.rows, BB=t.cols, BK=t.inner, num_warps=t.warps)
+class TritonKernels:
+    """The triton back end: whole forward and backward loops, one kernel launch per step, with a tile per model."""
 
+    def __init__(self, tiles=None):
+        self.tiles = dict(TILE if tiles is None else tiles)
 
-def rnn_forward(ws):
-    """Every step's h_t into the workspace's stacked columns."""
-    n, B = ws.steps[0].h_next.shape
-    grid, tile = _launch("RNN", n, B, ws.W.size(1))
-    for s in ws.steps:
-        _rnn_forward[grid](ws.W, s.hx, s.h_next, n, B, **tile)
+    def launch(self, model_type, n, B, K):
+        """The grid and the tile arguments of a step's kernel."""
+        t = self.tiles[model_type]
+        grid = (triton.cdiv(n, t.rows), triton.cdiv(B, t.cols))
+        return grid, dict(K=K, BJ=t.rows, BB=t.cols, BK=t.inner, num_warps=t.warps)
 
+    def rnn_forward(self, ws):
+        """Every step's h_t into the workspace's stacked columns."""
+        n, B = ws.steps[0].h_next.shape
+        grid, tile = self.launch("RNN", n, B, ws.W.size(1))
+        for s in ws.steps:
+            _rnn_forward[grid](ws.W, s.h_x_1, s.h_next, n, B, **tile)
 
-def rnn_backward(ws, gh):
-    """Every step's dz_t into ws.dz, from gh = dL/dh_T (n, B)."""
-    n, B = gh.shape
-    grid, tile = _launch("RNN", n, B, ws.W.size(1))
-    later = None
-    for s in reversed(ws.steps):
-        _rnn_backward[grid](ws.W, gh if later is None else later.dz, gh, s.h_next, s.dz, n, B,
-                            FIRST=later is None, ROWS=n, **tile)
-        later = s
+    def rnn_backward(self, ws, dh):
+        """Every step's dz_t into ws.dz, from dh = dL/dh_T (n, B)."""
+        n, B = dh.shape
+        grid, tile = self.launch("RNN", n, B, ws.W.size(1))
+        later = None
+        for s in reversed(ws.steps):
+            _rnn_backward[grid](ws.W, dh if later is None else later.dz, dh, s.h_next, s.dz, n, B,
+                                FIRST=later is None, ROWS=n, **tile)
+            later = s
 
+    def lstm_forward(self, ws):
+        """Every step's activations, c_t, tanh(c_t), q_t and h_t into the workspace."""
+        n, B = ws.steps[0].c.shape
+        grid, tile = self.launch("LSTM", n, B, ws.W.size(1))
+        for s in ws.steps:
+            _lstm_forward[grid](ws.W, s.h_x_1, s.z, s.c, s.c_next, s.tanh_c, s.q, s.h_next, n, B, **tile)
 
-def lstm_forward(ws):
-    """Every step's activations, c_t, tanh(c_t), q_t and h_t into the workspace."""
-    n, B = ws.steps[0].c.shape
-    grid, tile = _launch("LSTM", n, B, ws.W.size(1))
-    for s in ws.steps:
-        _lstm_forward[grid](ws.W, s.hx, s.z, s.c, s.c_next, s.tanh_c, s.q, s.h_next, n, B, **tile)
-
-
-def lstm_backward(ws, gh):
-    """Every step's dz_t into ws.dz, from gh = dL/dh_T (n, B)."""
-    n, B = gh.shape
-    grid, tile = _launch("LSTM", n, B, ws.W.size(1))
-    gc = gh.new_zeros(n, B)  # dL/dc_t, carried down the steps
-    later = None
-    for s in reversed(ws.steps):
-        _lstm_backward[grid](ws.W, gh if later is None else later.dz, gh, s.z, s.c, s.tanh_c, s.q, gc, s.dz, n, B,
-                             FIRST=later is None, ROWS=4 * n, **tile)
-        later = s
+    def lstm_backward(self, ws, dh):
+        """Every step's dz_t into ws.dz, from dh = dL/dh_T (n, B)."""
+        n, B = dh.shape
+        grid, tile = self.launch("LSTM", n, B, ws.W.size(1))
+        dc = dh.new_zeros(n, B)  # dL/dc_t, carried down the steps
+        later = None
+        for s in reversed(ws.steps):
+            _lstm_backward[grid](ws.W, dh if later is None else later.dz, dh, s.z, s.c, s.tanh_c, s.q, dc, s.dz,
+                                 n, B, FIRST=later is None, ROWS=4 * n, **tile)
+            later = s

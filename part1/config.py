@@ -1,0 +1,132 @@
+"""The configuration of one part 1 training run: the course's option names and defaults, checked once, and the
+command line generated from them."""
+import argparse
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+
+from common.cli import ArgumentParser, UserError
+
+MODEL_TYPES = ("RNN", "LSTM")
+INITIALISATIONS = ("xavier_normal", "uniform")
+# fast: the fastest back end on the run's device; reference: the plain autograd loop; the others by name.
+IMPLEMENTATIONS = ("fast", "reference", "torch", "cpp", "triton")
+# Options that change how a run is carried out or reported, not what it computes.
+NOT_IN_KEY = ("device", "out_dir", "print_every", "dry_run")
+
+
+def max_norm_value(text):
+    """--max_norm: a positive number, or "off" (None) for no clipping."""
+    if text == "off":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number or 'off', got '{text}'")
+    return value
+
+
+def option(default, help, **argparse_options):
+    """A config field and its command-line option: help text, and type, choices or flag for argparse."""
+    return field(default=default, metadata={"help": help, **argparse_options})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One run of part1.train. Constructing it checks it: a value that cannot train is a one-line UserError."""
+    model_type: str = option("RNN", "model type (default: RNN)", choices=MODEL_TYPES)
+    input_length: int = option(10, "number of input digits; the palindrome has input_length + 1 digits (default: 10)")
+    input_dim: int = option(1, "1: each digit as one number, 10: one-hot digits (default: 1)", choices=(1, 10))
+    num_classes: int = option(10, "number of output classes (default: 10)")
+    num_hidden: int = option(128, "number of hidden units (default: 128)")
+    batch_size: int = option(128, "palindromes per training step (default: 128)")
+    learning_rate: float = option(0.001, "learning rate (default: 0.001)")
+    train_steps: int = option(10000, "maximum number of training steps (default: 10000)")
+    max_norm: float = option(10.0, "gradient norm clipping threshold, or off (default: 10.0)", type=max_norm_value)
+    device: str = option("auto", "auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    impl: str = option("fast", "fast: the hand-written backward through time with the fastest cells for the device "
+                               "(triton on CUDA, cpp on the CPU, else torch); reference: the plain autograd loop; "
+                               "torch, cpp, triton: those cells by name. Same maths (default: fast)",
+                       choices=IMPLEMENTATIONS)
+    cuda_graph: str = option("auto", "auto: on CUDA, capture the training step once as a CUDA graph and replay it "
+                                     "(default: auto)", choices=("auto", "off"))
+    seed: int = option(42, "seed of initialisation, training and test data (default: 42)")
+    optimizer: str = option("rmsprop", "optimizer (default: rmsprop)", choices=("rmsprop", "adam"))
+    init: str = option("xavier_normal", "xavier_normal: weights N(0, 2 / (fan_in + fan_out)), as the report's code; "
+                                        "uniform: U(-1/sqrt(num_hidden), 1/sqrt(num_hidden)), PyTorch's RNN scheme "
+                                        "(default: xavier_normal)", choices=INITIALISATIONS)
+    forget_bias: float = option(1.0, "LSTM forget-gate bias at initialisation (default: 1.0)")
+    min_steps: int = option(None, "steps before the convergence rule may stop training (default: never stop early)",
+                            type=int)
+    conv_eps: float = option(5e-4, "the report's rule: every 100 steps after min_steps, stop when |latest loss - "
+                                   "mean of the 100 losses before the two latest| < conv_eps (default: 5e-4)")
+    eval_size: int = option(8192, "held-out test palindromes (default: 8192)")
+    num_threads: int = option(0, "CPU threads for this run, 0: PyTorch's default (default: 0)")
+    print_every: int = option(10, "print a progress line every N steps, 0: never (default: 10)")
+    out_dir: str = option("results/part1/train", "folder of runs.jsonl (default: results/part1/train)")
+    dry_run: bool = option(False, "train 3 steps, evaluate on 256 palindromes, write nothing", flag="--dry-run")
+
+    def __post_init__(self):
+        for name in ("model_type", "input_dim", "impl", "cuda_graph", "optimizer", "init"):
+            choices = fields_by_name()[name].metadata["choices"]
+            if getattr(self, name) not in choices:
+                raise UserError(f"unknown {name} '{getattr(self, name)}'; use {' or '.join(map(str, choices))}")
+        for name in ("input_length", "num_hidden", "batch_size", "train_steps", "eval_size"):
+            if getattr(self, name) < 1:
+                raise UserError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.num_classes < 10:
+            raise UserError(f"num_classes must be at least 10 (one per digit), got {self.num_classes}")
+        for name in ("num_threads", "print_every"):
+            if getattr(self, name) < 0:
+                raise UserError(f"{name} must be 0 or more, got {getattr(self, name)}")
+        if not self.learning_rate > 0:
+            raise UserError(f"learning_rate must be positive, got {self.learning_rate}")
+        if self.max_norm is not None and not self.max_norm > 0:
+            raise UserError(f"max_norm must be positive or None (no clipping), got {self.max_norm}")
+
+    def replace(self, **changes):
+        """A copy with `changes` applied (and checked)."""
+        return replace(self, **changes)
+
+    def to_dict(self):
+        return asdict(self)
+
+    def key(self):
+        """What identifies the run: every option that changes its result, as a string."""
+        return key_of(self.to_dict())
+
+
+def fields_by_name():
+    return {f.name: f for f in fields(TrainConfig)}
+
+
+def key_of(config):
+    """TrainConfig.key() of a config as a dict, such as a record's "config"."""
+    return json.dumps({k: v for k, v in config.items() if k not in NOT_IN_KEY}, sort_keys=True)
+
+
+def add_options(parser, exclude=()):
+    """Add an option for every TrainConfig field not in `exclude`, with the field's help and default."""
+    for f in fields(TrainConfig):
+        if f.name in exclude:
+            continue
+        meta = dict(f.metadata)
+        flag = meta.pop("flag", f"--{f.name}")
+        if f.type is bool:
+            parser.add_argument(flag, dest=f.name, action="store_true", **meta)
+        else:
+            parser.add_argument(flag, dest=f.name, type=meta.pop("type", f.type), default=f.default, **meta)
+
+
+def build_parser():
+    """part1.train's command line: one option per TrainConfig field."""
+    p = ArgumentParser(prog="python -m part1.train", description="Train a VanillaRNN or LSTM to predict the last "
+                                                                   "digit of a palindrome.")
+    add_options(p)
+    return p
+
+
+def parse_config(argv=None):
+    """The TrainConfig of a part1.train command line; a bad value is a UserError."""
+    return TrainConfig(**vars(build_parser().parse_args(argv)))

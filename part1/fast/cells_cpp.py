@@ -1,0 +1,66 @@
+"""The cpp back end: each step's elementwise work on the CPU in one call per cell (csrc/cells.cpp), the products as
+compiled loops, one pass over memory each instead of one PyTorch op each; tanh and sigmoid stay PyTorch's.
+
+Compiled with PyTorch's C++ extension tools on first use (about 30 s; ninja and a C++ compiler needed), then
+loaded from PyTorch's extension cache. Where it cannot be built, load() says why in one line and returns None;
+impl="fast" then uses the torch back end, which computes the same, and impl="torch" never tries the build.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+NAME = "part1_cells"
+SOURCE = Path(__file__).resolve().parent / "csrc" / "cells.cpp"
+FLAGS = ["-O3"]
+
+_loaded = {}  # the process's one attempt: "cells" -> CppCells or None
+
+
+class CppCells:
+    """The compiled module behind the same calls as part1.fast.cells_torch."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def rnn_cell_backward(self, step, ws, dh):
+        self.module.rnn_cell_backward(step.h_next, dh, step.dz)
+
+    def lstm_cell_forward(self, step, ws):
+        self.module.lstm_cell_forward(step.z, step.c, step.c_next, step.tanh_c, step.h_next, step.q)
+
+    def lstm_cell_backward(self, step, ws, dh, dc):
+        self.module.lstm_cell_backward(step.z, step.c, step.tanh_c, step.q, dh, dc, step.dz)
+
+
+def load():
+    """The compiled cells (built on first use), or None where they cannot be built; tried once per process."""
+    if "cells" not in _loaded:
+        module = _build()
+        _loaded["cells"] = None if module is None else CppCells(module)
+    return _loaded["cells"]
+
+
+def build_directory():
+    """Where the compiled module is cached: one folder per Python and PyTorch version, whose ABIs it depends on."""
+    import torch
+    from torch.utils import cpp_extension
+    root = os.environ.get("TORCH_EXTENSIONS_DIR") or cpp_extension.get_default_build_root()  # PyTorch's own setting
+    return Path(root) / (
+        f"{NAME}-py{sys.version_info.major}{sys.version_info.minor}-torch{torch.__version__}")
+
+
+def _build():
+    from torch.utils import cpp_extension
+    directory = build_directory()
+    if not any(path.suffix in (".so", ".pyd") for path in directory.glob(f"{NAME}*")):
+        print("part1: compiling the C++ cells (first use only, about 30 s)", file=sys.stderr, flush=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        return cpp_extension.load(NAME, [str(SOURCE)], extra_cflags=FLAGS, build_directory=str(directory))
+    except (OSError, RuntimeError, ImportError, subprocess.SubprocessError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        reason = reason if len(reason) <= 160 else reason[:157] + "..."  # a failed compile quotes its whole command
+        print(f"part1: the C++ cells could not be built ({reason}); using PyTorch ops "
+              f"(--impl torch skips the build)", file=sys.stderr, flush=True)
+        return None
