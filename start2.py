@@ -8,15 +8,7 @@ from pathlib import Path
 from assets.download import ASSETS, DEFAULT_BOOK, fetch
 from common.cli import ArgumentParser, run_main
 from part2 import train
-
-COMMON = {"seq_length": 30, "lstm_num_hidden": 128, "lstm_num_layers": 2, "batch_size": 64,
-          "learning_rate": 2e-3, "learning_rate_decay": 0.96, "learning_rate_step": 5000}
-PRESETS = {
-    "quick": {**COMMON, "dropout_keep_prob": 1.0, "train_steps": 12000, "print_every": 100,
-              "sample_every": 1000, "eval_every": 1000, "checkpoint_every": 1000},
-    "paper": {**COMMON, "dropout_keep_prob": 0.85, "train_steps": 1_000_000, "print_every": 100,
-              "sample_every": 100, "eval_every": 5000, "checkpoint_every": 5000},
-}
+from part2.config import PRESETS, TrainConfig
 
 
 def build_parser():
@@ -35,15 +27,13 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    options = dict(PRESETS[args.preset])
+    preset = dict(PRESETS[args.preset])
     if args.train_steps is not None:
-        options["train_steps"] = args.train_steps
-    txt_file = args.txt_file or fetch(DEFAULT_BOOK, ASSETS)
-    out_dir = args.out_dir or str(Path("results", "part2", args.preset))
-    argv = ["--txt_file", str(txt_file), "--device", args.device, "--seed", str(args.seed), "--out_dir", out_dir]
-    argv += [f"--{key}={value}" for key, value in options.items()]
-    argv += ["--resume"] * args.resume + ["--dry-run"] * args.dry_run
-    train.main(argv)
+        preset["train_steps"] = args.train_steps
+    config = TrainConfig(**preset, txt_file=str(args.txt_file or fetch(DEFAULT_BOOK, ASSETS)), device=args.device,
+                         seed=args.seed, out_dir=args.out_dir or str(Path("results", "part2", args.preset)),
+                         resume=args.resume, dry_run=args.dry_run)
+    train.main(config=config)
 
 
 if __name__ == "__main__":

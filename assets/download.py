@@ -1,16 +1,12 @@
 """Download the course's books into assets/, checked against their sha256: python -m assets.download [BOOK ...]."""
 import hashlib
 import os
-import sys
 import tempfile
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as `python assets/download.py`: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from common.cli import ArgumentParser, UserError, run_main  # noqa: E402
+from common.cli import ArgumentParser, UserError, run_main
 
 ASSETS = Path(__file__).resolve().parent
 BASE_URL = "https://raw.githubusercontent.com/uvadlc/DL_assignments_2019/master/assignment_2/part2/assets/"

@@ -1,6 +1,7 @@
 """Command-line plumbing: user mistakes become one line on stderr and exit code 2, never a traceback."""
 import argparse
 import sys
+from dataclasses import field, fields
 from datetime import datetime
 
 
@@ -34,3 +35,21 @@ def progress_line(step, train_steps, batch_size, examples_per_second, accuracy, 
             "Accuracy = {:.2f}, Loss = {:.3f}".format(datetime.now().strftime("%Y-%m-%d %H:%M"), step,
                                                       train_steps, batch_size, examples_per_second,
                                                       accuracy, loss))
+
+
+def option(default, help, **argparse_options):
+    """A dataclass field that is also a command-line option: its help, and argparse's type, choices or flag."""
+    return field(default=default, metadata={"help": help, **argparse_options})
+
+
+def add_options(parser, config_class, exclude=()):
+    """An option --NAME for every field of the dataclass config_class not in `exclude`, with its default."""
+    for f in fields(config_class):
+        if f.name in exclude:
+            continue
+        meta = dict(f.metadata)
+        flag = meta.pop("flag", f"--{f.name}")
+        if f.type is bool:
+            parser.add_argument(flag, dest=f.name, action="store_true", **meta)
+        else:
+            parser.add_argument(flag, dest=f.name, type=meta.pop("type", f.type), default=f.default, **meta)

@@ -2,9 +2,9 @@
 command line generated from them."""
 import argparse
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
-from common.cli import ArgumentParser, UserError
+from common.cli import ArgumentParser, UserError, add_options, option
 
 MODEL_TYPES = ("RNN", "LSTM")
 INITIALISATIONS = ("xavier_normal", "uniform")
@@ -25,11 +25,6 @@ def max_norm_value(text):
     if value is None or not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number or 'off', got '{text}'")
     return value
-
-
-def option(default, help, **argparse_options):
-    """A config field and its command-line option: help text, and type, choices or flag for argparse."""
-    return field(default=default, metadata={"help": help, **argparse_options})
 
 
 @dataclass(frozen=True)
@@ -106,24 +101,11 @@ def key_of(config):
     return json.dumps({k: v for k, v in config.items() if k not in NOT_IN_KEY}, sort_keys=True)
 
 
-def add_options(parser, exclude=()):
-    """Add an option for every TrainConfig field not in `exclude`, with the field's help and default."""
-    for f in fields(TrainConfig):
-        if f.name in exclude:
-            continue
-        meta = dict(f.metadata)
-        flag = meta.pop("flag", f"--{f.name}")
-        if f.type is bool:
-            parser.add_argument(flag, dest=f.name, action="store_true", **meta)
-        else:
-            parser.add_argument(flag, dest=f.name, type=meta.pop("type", f.type), default=f.default, **meta)
-
-
 def build_parser():
     """part1.train's command line: one option per TrainConfig field."""
     p = ArgumentParser(prog="python -m part1.train", description="Train a VanillaRNN or LSTM to predict the last "
                                                                    "digit of a palindrome.")
-    add_options(p)
+    add_options(p, TrainConfig)
     return p
 
 

@@ -8,7 +8,7 @@ from tqdm import tqdm
 from common.cli import progress_line, run_main
 from common.device import resolve_device, torch_threads
 from common.files import append_jsonl, ensure_writable_dir
-from part1.config import TrainConfig, parse_config
+from part1.config import parse_config
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
 from part1.step import make_train_step, make_train_steps

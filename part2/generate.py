@@ -3,12 +3,6 @@
 Greedy by default; --tau T samples from softmax(T * logits) (the report's convention: larger is greedier);
 --temperature T is the same as --tau 1/T; --beam_width K runs beam search.
 """
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as `python part2/generate.py`: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import torch
 
 from common.cli import ArgumentParser, UserError, run_main

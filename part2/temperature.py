@@ -2,12 +2,6 @@
 
 python -m part2.temperature   # tau = 0.5, 1 and 2, one panel each
 """
-import sys
-from pathlib import Path
-
-if __package__ in (None, ""):  # run as `python part2/temperature.py`: make the repository root importable
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import torch
 
 from common.cli import ArgumentParser, UserError, run_main

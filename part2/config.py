@@ -1,0 +1,79 @@
+"""The configuration of a part 2 training run: the course's option names and defaults, checked once, the command
+line generated from them, and start2.py's presets."""
+from dataclasses import asdict, dataclass, replace
+
+from common.cli import ArgumentParser, UserError, add_options, option
+
+# Options that change where or how often a run reports, not what it computes: free to change on --resume.
+NOT_RUN_DEFINING = ("train_steps", "device", "out_dir", "summary_path", "resume", "print_every", "sample_every",
+                    "eval_every", "checkpoint_every", "dry_run")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One run of part2.train. Constructing it checks it: a value that cannot train is a one-line UserError."""
+    txt_file: str = option(None, "path to the text to train on", required=True)
+    seq_length: int = option(30, "characters per training window (default: 30)")
+    lstm_num_hidden: int = option(128, "hidden units per LSTM layer (default: 128)")
+    lstm_num_layers: int = option(2, "LSTM layers (default: 2)")
+    batch_size: int = option(64, "windows per step (default: 64)")
+    learning_rate: float = option(2e-3, "Adam learning rate (default: 2e-3)")
+    learning_rate_decay: float = option(0.96, "learning rate factor every --learning_rate_step steps (default: 0.96)")
+    learning_rate_step: int = option(5000, "steps between decays (default: 5000)")
+    dropout_keep_prob: float = option(1.0, "keep probability of dropout between LSTM layers (default: 1.0, no "
+                                           "dropout)")
+    train_steps: int = option(1_000_000, "training steps (default: 1000000)")
+    max_norm: float = option(5.0, "gradient norm clipping threshold (default: 5.0)")
+    summary_path: str = option(None, "folder of metrics.csv and training.png (default: --out_dir)", type=str)
+    print_every: int = option(5, "progress line and metrics row every N steps (default: 5)")
+    sample_every: int = option(100, "append samples to samples_over_training.txt every N steps (default: 100)")
+    eval_every: int = option(1000, "validation loss and accuracy every N steps, 0: never (default: 1000)")
+    checkpoint_every: int = option(1000, "checkpoint every N steps (default: 1000)")
+    device: str = option("auto", "auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    seed: int = option(42, "seed of initialisation, batches, dropout and samples (default: 42)")
+    out_dir: str = option("results/part2", "folder of checkpoint, samples and metrics (default: results/part2)")
+    resume: bool = option(False, "continue the run whose checkpoint.pt is in --out_dir")
+    dry_run: bool = option(False, "train 3 steps and sample into a temporary folder, then delete it", flag="--dry-run")
+
+    def __post_init__(self):
+        for name in ("seq_length", "lstm_num_hidden", "lstm_num_layers", "batch_size", "learning_rate_step",
+                     "train_steps", "print_every", "sample_every", "checkpoint_every"):
+            if getattr(self, name) < 1:
+                raise UserError(f"--{name} must be at least 1, got {getattr(self, name)}")
+        if self.eval_every < 0:
+            raise UserError(f"--eval_every must be 0 or more, got {self.eval_every}")
+        if not 0 < self.dropout_keep_prob <= 1:
+            raise UserError(f"--dropout_keep_prob must be in (0, 1], got {self.dropout_keep_prob}")
+        for name in ("learning_rate", "learning_rate_decay", "max_norm"):
+            if not getattr(self, name) > 0:
+                raise UserError(f"--{name} must be positive, got {getattr(self, name)}")
+
+    def replace(self, **changes):
+        """A copy with `changes` applied (and checked)."""
+        return replace(self, **changes)
+
+    def to_dict(self):
+        return asdict(self)
+
+
+_COMMON = dict(seq_length=30, lstm_num_hidden=128, lstm_num_layers=2, batch_size=64, learning_rate=2e-3,
+               learning_rate_decay=0.96, learning_rate_step=5000)
+PRESETS = {  # start2.py's runs
+    "quick": dict(_COMMON, dropout_keep_prob=1.0, train_steps=12000, print_every=100, sample_every=1000,
+                  eval_every=1000, checkpoint_every=1000),
+    "paper": dict(_COMMON, dropout_keep_prob=0.85, train_steps=1_000_000, print_every=100, sample_every=100,
+                  eval_every=5000, checkpoint_every=5000),
+}
+
+
+def build_parser():
+    """part2.train's command line: one option per TrainConfig field."""
+    p = ArgumentParser(prog="python -m part2.train", description="Train the two-layer character LSTM that "
+                                                                   "generates text.")
+    add_options(p, TrainConfig)
+    return p
+
+
+def parse_config(argv=None):
+    """The TrainConfig of a part2.train command line; a bad value is a UserError."""
+    return TrainConfig(**vars(build_parser().parse_args(argv)))
