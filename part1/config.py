@@ -11,7 +11,7 @@ INITIALISATIONS = ("xavier_normal", "uniform")
 # fast: the fastest back end on the run's device; reference: the plain autograd loop; the others by name.
 IMPLEMENTATIONS = ("fast", "reference", "torch", "cpp", "triton")
 # Options that change how a run is carried out or reported, not what it computes.
-NOT_IN_KEY = ("device", "out_dir", "print_every", "dry_run")
+NOT_RUN_DEFINING = ("device", "out_dir", "print_every", "dry_run")
 
 
 def max_norm_value(text):
@@ -98,7 +98,7 @@ def fields_by_name():
 
 def key_of(config):
     """TrainConfig.key() of a config as a dict, such as a record's "config"."""
-    return json.dumps({k: v for k, v in config.items() if k not in NOT_IN_KEY}, sort_keys=True)
+    return json.dumps({k: v for k, v in config.items() if k not in NOT_RUN_DEFINING}, sort_keys=True)
 
 
 def build_parser():

@@ -2,11 +2,11 @@
 import time
 
 import torch
-import torch.nn.functional as F
 from tqdm import tqdm
 
 from common.cli import progress_line, run_main
 from common.device import resolve_device, torch_threads
+from common.evaluation import evaluate as common_evaluate
 from common.files import append_jsonl, ensure_writable_dir
 from part1.config import parse_config
 from part1.dataset import train_and_test_data
@@ -51,18 +51,9 @@ def has_converged(losses, step, min_steps, eps):
     return abs(losses[step - 1] - earlier.mean()).item() < eps
 
 
-@torch.no_grad()
 def evaluate(model, inputs, targets, chunk=1024):
-    """Mean cross-entropy and accuracy of the last-step prediction, in chunks to bound memory."""
-    model.eval()
-    loss_sum, correct = 0.0, 0
-    for start in range(0, len(targets), chunk):
-        logits = model(inputs[start:start + chunk])
-        y = targets[start:start + chunk]
-        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(dim=1) == y).sum().item()
-    model.train()
-    return loss_sum / len(targets), correct / len(targets)
+    """Mean cross-entropy and accuracy of the last-step prediction on a held-out set."""
+    return common_evaluate(model, model, inputs, targets, chunk)
 
 
 class Run:

@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from common.cli import UserError, progress_line, run_main
 from common.device import resolve_device
+from common.evaluation import evaluate as common_evaluate
 from common.files import append_line, ensure_writable_dir, keep_lines
 from common.seeding import derive_seed
 from part2 import distributed
@@ -167,18 +168,9 @@ def train_step(run, inputs, targets):
     return loss, logits, learning_rate
 
 
-@torch.no_grad()
 def evaluate(model, inputs, targets, device, chunk=512):
     """Mean cross-entropy and accuracy over every character of the held-out windows."""
-    model.eval()
-    loss_sum, correct = 0.0, 0
-    for start in range(0, len(inputs), chunk):
-        x, y = inputs[start:start + chunk].to(device), targets[start:start + chunk].to(device)
-        logits, _ = model(x)
-        loss_sum += F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum").item()
-        correct += (logits.argmax(-1) == y).sum().item()
-    model.train()
-    return loss_sum / targets.numel(), correct / targets.numel()
+    return common_evaluate(model, lambda x: model(x.to(device))[0], inputs, targets, chunk)
 
 
 def metrics_row(run, step, loss, logits, targets, learning_rate, validation=None):
