@@ -1,54 +1,84 @@
-"""The accuracy-vs-input-length sweep: plan -> RunStore -> executor -> summary -> figure.
+"""The accuracy-vs-input-length sweep (start1.py): SweepConfig -> plan -> RunStore -> executor -> summary -> figure.
 
-An executor trains groups of configs and hands each record to save() as the run finishes; LocalExecutor trains on
-this machine, part1.launch.SubmititExecutor as SLURM jobs. The sweep's process is the only writer of runs.jsonl.
+An executor trains groups of configs and hands each record to save() as the run finishes: part1.executors'
+LocalExecutor on this machine, part1.launch's SubmititExecutor as SLURM jobs. The sweep's process is the only
+writer of runs.jsonl.
 """
 import math
-import multiprocessing
+import os
+import tempfile
+from dataclasses import dataclass, fields, replace
 
 from tqdm import tqdm
 
-from common.cli import UserError
+from common.cli import UserError, option
 from common.device import resolve_device
-from common.files import write_csv
-from part1.fast import backend as backends
+from common.files import ensure_writable_dir, write_csv
+from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES, max_norm_value
+from part1.executors import LocalExecutor
 from part1.plots import plot_accuracy_vs_length
+from part1.presets import PRESETS, plan
+from part1.report import REPORT_ACCURACY
 from part1.runs import RunStore
-from part1.train import train, train_together
 
 
-class LocalExecutor:
-    """Train here, `jobs` groups at a time in worker processes (1: in this process)."""
+@dataclass(frozen=True)
+class SweepConfig:
+    """What start1.py sweeps, where, and how. Constructing it checks it."""
+    preset: str = option("quick", "quick: 5 lengths x 2 seeds, at most 3000 steps (default); paper: the report's "
+                                  "grid", choices=tuple(PRESETS))
+    models: tuple = option(None, "models to train (default: RNN LSTM)", nargs="+", choices=MODEL_TYPES, type=str)
+    lengths: tuple = option(None, "input lengths (number of input digits; the palindrome has one more)", nargs="+",
+                            type=int)
+    seeds: tuple = option(None, "seeds, one run each", nargs="+", type=int)
+    steps: int = option(None, "maximum training steps per run", type=int)
+    init: str = option("xavier_normal", "weight initialisation: xavier_normal as the report's code, or uniform, "
+                                        "PyTorch's RNN scheme (default: xavier_normal)", choices=INITIALISATIONS)
+    max_norm: float = option(None, "clip the gradient norm at this value, or off: the report's code in effect "
+                                   "never clipped (default: off)", type=max_norm_value)
+    device: str = option("auto", "auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    impl: str = option("fast", "fast: hand-written backward through time with the device's fastest cells; "
+                               "reference: the plain autograd loop; torch, cpp, triton: by name (default: fast)",
+                       choices=IMPLEMENTATIONS)
+    out_dir: str = option("results/part1", "folder of runs.jsonl, summary and figures (default: results/part1)")
+    jobs: int = option(None, "runs trained at once, in worker processes (default: CPU cores / --threads_per_run "
+                             "on a CPU, 1 on CUDA)", type=int)
+    threads_per_run: int = option(1, "CPU threads of each run; results depend on it, not on --jobs (default: 1)")
+    seeds_together: str = option("auto", "train the seeds of one model and length side by side, in one process (or "
+                                         "SLURM job); on CUDA their steps are branches of one CUDA graph that the "
+                                         "GPU runs at once. Same results either way. auto: on with CUDA (with slurm: "
+                                         "with --slurm_gpus > 0), off on a CPU, where the seeds would only take "
+                                         "turns (default: auto)", choices=("off", "on", "auto"))
+    replot: bool = option(False, "redraw summary and figure from runs.jsonl, train nothing")
+    launcher: str = option("local", "local: train on this machine, --jobs at a time (default); slurm: one SLURM "
+                                    "job per run, submitted as a job array through submitit",
+                           choices=("local", "slurm"))
+    slurm_partition: str = option(None, "SLURM partition (default: the cluster's default)", type=str)
+    slurm_time: int = option(60, "time limit per job in minutes (default: 60)")
+    slurm_gpus: int = option(0, "GPUs per job (default: 0)")
+    slurm_array_limit: int = option(16, "at most this many jobs of the array at once (default: 16)")
+    dry_run: bool = option(False, "smoke test: each model 3 steps at one length and seed, here, into a temporary "
+                                  "folder that is deleted afterwards", flag="--dry-run")
 
-    def __init__(self, jobs=1):
-        self.jobs = jobs
+    def __post_init__(self):
+        minimum = {"steps": 1, "jobs": 1, "threads_per_run": 1, "slurm_time": 1, "slurm_gpus": 0,
+                   "slurm_array_limit": 1}
+        for name, lowest in minimum.items():
+            if getattr(self, name) is not None and getattr(self, name) < lowest:
+                raise UserError(f"--{name} must be at least {lowest}, got {getattr(self, name)}")
+        for f in fields(self):  # the command line's choices, also for configs made in code
+            value, choices = getattr(self, f.name), f.metadata.get("choices")
+            values = [] if value is None else value if f.metadata.get("nargs") else [value]
+            if choices and any(v not in choices for v in values):
+                raise UserError(f"--{f.name}: unknown value in {value!r}; use {', '.join(choices)}")
 
-    def __call__(self, groups, save):
-        for group in groups:  # checks each device, and builds the C++ cells here, not in every worker at once
-            backends.resolve(group[0].impl, resolve_device(group[0].device))
-        if self.jobs == 1 or len(groups) <= 1:
-            for group in groups:
-                train_group(group, save)
-            return
-        # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
-        with multiprocessing.get_context("spawn").Pool(self.jobs) as pool:
-            for records in pool.imap_unordered(train_quietly, groups):
-                for record in records:
-                    save(record)
+    def replace(self, **changes):
+        return replace(self, **changes)
 
-
-def train_group(group, save, progress=True):
-    """Train one run, or several seeds side by side; save(record) as each finishes; return the records."""
-    if len(group) == 1:
-        record, _ = train(group[0], progress)
-        save(record)
-        return [record]
-    return [record for record, _ in train_together(group, progress, on_record=save)]
-
-
-def train_quietly(group):
-    """train_group() without progress bar or saving, for worker processes: the records."""
-    return train_group(group, lambda record: None, progress=False)
+    def plan(self):
+        """The TrainConfigs of the sweep."""
+        return plan(self.preset, self.models, self.lengths, self.seeds, self.steps, self.device,
+                    self.threads_per_run, self.impl, self.init, self.max_norm)
 
 
 def seed_groups(configs, together=True):
@@ -133,3 +163,39 @@ def report(records, out_dir, preset_name, reference=None):
         print(line)
     print(f"Wrote {summary_path} and {figure_path}; every run is in {out_dir / 'runs.jsonl'}")
     return rows
+
+
+def executor(config, jobs_dir):
+    """How the runs are trained, and whether seeds go together by default: on GPUs, where they run at once."""
+    if config.launcher == "slurm":  # the jobs resolve --device on their own nodes
+        from part1.launch import SubmititExecutor
+        return (SubmititExecutor(jobs_dir, "slurm", config.slurm_partition, config.slurm_time, config.slurm_gpus,
+                                 config.slurm_array_limit), config.slurm_gpus > 0)
+    on_gpu = resolve_device(config.device).type == "cuda"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return LocalExecutor(config.jobs or (1 if on_gpu else max(1, cores // config.threads_per_run))), on_gpu
+
+
+def sweep(config):
+    """Train (or, with replot, read) the sweep's runs, then write its summary and figure; the summary rows."""
+    configs = config.plan()
+    out_dir = ensure_writable_dir(config.out_dir)
+    runs_path = out_dir / "runs.jsonl"
+    if config.replot:
+        records = finished_records(configs, runs_path)
+    else:
+        run, on_gpus = executor(config, out_dir / "jobs")
+        together = config.seeds_together == "on" or (config.seeds_together == "auto" and on_gpus)
+        records = run_sweep(configs, runs_path, run, together)
+    return report(records, out_dir, config.preset, REPORT_ACCURACY if config.preset == "paper" else None)
+
+
+def main(config):
+    """start1.py: the sweep, or with dry_run each model 3 steps at one length and seed in a temporary folder."""
+    if not config.dry_run:
+        return sweep(config)
+    preset = PRESETS[config.preset]
+    with tempfile.TemporaryDirectory() as tmp:
+        sweep(config.replace(out_dir=tmp, steps=3, replot=False, launcher="local", jobs=1,
+                             lengths=(config.lengths or preset.lengths)[:1], seeds=(config.seeds or preset.seeds)[:1]))
+    print("Dry run done; nothing was kept.")

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import start1
-from part1 import sweep
+from part1 import executors, sweep
 from part1.report import REPORT_ACCURACY
 from part1.presets import PRESETS, plan
 from part1.sweep import summarize
@@ -107,13 +107,13 @@ def test_interrupted_sweep_resumes_without_rerunning_finished_runs(tmp_path, mon
     assert 1 <= len(finished) < 3
 
     trained = []
-    real_train = sweep.train_group
+    real_train = executors.train_group
 
     def counting_train(configs, *args, **kwargs):
         trained.extend(config.seed for config in configs)
         return real_train(configs, *args, **kwargs)
 
-    monkeypatch.setattr(sweep, "train_group", counting_train)
+    monkeypatch.setattr(executors, "train_group", counting_train)
     start1.main([*args, "--jobs", "1"])  # in this process, where the counting train() is
     lines = runs.read_text().splitlines()
     assert lines[:len(finished)] == finished  # nothing finished is lost or rewritten
@@ -129,7 +129,7 @@ def test_replot_redraws_without_training(tmp_path, monkeypatch):
     def no_training(configs, *args, **kwargs):
         raise AssertionError("--replot must not train")
 
-    monkeypatch.setattr(sweep, "train_group", no_training)
+    monkeypatch.setattr(executors, "train_group", no_training)
     start1.main([*TINY, "--out_dir", str(tmp_path), "--replot"])
     assert (tmp_path / "quick_accuracy.png").exists() and (tmp_path / "quick_summary.csv").exists()
     start1.main([*TINY, "--out_dir", str(tmp_path), "--jobs", "1"])  # a finished sweep trains nothing either
