@@ -53,3 +53,17 @@ def add_options(parser, config_class, exclude=()):
             parser.add_argument(flag, dest=f.name, action="store_true", **meta)
         else:
             parser.add_argument(flag, dest=f.name, type=meta.pop("type", f.type), default=f.default, **meta)
+
+
+def check_at_least(lowest, **values):
+    """A UserError naming the first option (--name) whose value is below `lowest`; None values are not given."""
+    for name, value in values.items():
+        if value is not None and value < lowest:
+            raise UserError(f"--{name} must be {'at least ' + str(lowest) if lowest else '0 or more'}, got {value}")
+
+
+def check_positive(**values):
+    """A UserError naming the first option (--name) whose value is not a positive, finite number."""
+    for name, value in values.items():
+        if value is not None and not 0 < value < float("inf"):
+            raise UserError(f"--{name} must be positive, got {value}")

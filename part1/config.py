@@ -4,7 +4,7 @@ import argparse
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
-from common.cli import ArgumentParser, UserError, add_options, option
+from common.cli import ArgumentParser, UserError, add_options, check_at_least, check_positive, option
 
 MODEL_TYPES = ("RNN", "LSTM")
 INITIALISATIONS = ("xavier_normal", "uniform")
@@ -67,18 +67,11 @@ class TrainConfig:
             choices = fields_by_name()[name].metadata["choices"]
             if getattr(self, name) not in choices:
                 raise UserError(f"unknown {name} '{getattr(self, name)}'; use {' or '.join(map(str, choices))}")
-        for name in ("input_length", "num_hidden", "batch_size", "train_steps", "eval_size"):
-            if getattr(self, name) < 1:
-                raise UserError(f"{name} must be at least 1, got {getattr(self, name)}")
-        if self.num_classes < 10:
-            raise UserError(f"num_classes must be at least 10 (one per digit), got {self.num_classes}")
-        for name in ("num_threads", "print_every"):
-            if getattr(self, name) < 0:
-                raise UserError(f"{name} must be 0 or more, got {getattr(self, name)}")
-        if not self.learning_rate > 0:
-            raise UserError(f"learning_rate must be positive, got {self.learning_rate}")
-        if self.max_norm is not None and not self.max_norm > 0:
-            raise UserError(f"max_norm must be positive or None (no clipping), got {self.max_norm}")
+        check_at_least(1, input_length=self.input_length, num_hidden=self.num_hidden, batch_size=self.batch_size,
+                       train_steps=self.train_steps, eval_size=self.eval_size)
+        check_at_least(10, num_classes=self.num_classes)  # one class per digit
+        check_at_least(0, num_threads=self.num_threads, print_every=self.print_every)
+        check_positive(learning_rate=self.learning_rate, max_norm=self.max_norm)  # max_norm None: no clipping
 
     def replace(self, **changes):
         """A copy with `changes` applied (and checked)."""

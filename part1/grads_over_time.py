@@ -5,7 +5,7 @@ python -m part1.grads_over_time   # both panels of the report's Figure 3: LSTM f
 import torch
 import torch.nn.functional as F
 
-from common.cli import ArgumentParser, UserError, run_main
+from common.cli import ArgumentParser, check_at_least, run_main
 from common.device import resolve_device
 from common.files import ensure_writable_dir, write_csv
 from common.seeding import derive_seed
@@ -90,11 +90,8 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    for name in ("input_length", "batch_size", "num_hidden"):
-        if getattr(args, name) < 1:
-            raise UserError(f"--{name} must be at least 1, got {getattr(args, name)}")
-    if args.trained_steps < 0:
-        raise UserError(f"--trained_steps must be 0 or more, got {args.trained_steps}")
+    check_at_least(1, input_length=args.input_length, batch_size=args.batch_size, num_hidden=args.num_hidden)
+    check_at_least(0, trained_steps=args.trained_steps)
     device = resolve_device(args.device)
     out_dir = ensure_writable_dir(args.out_dir)
     rows = collect(args, device)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields, replace
 
 from tqdm import tqdm
 
-from common.cli import UserError, option
+from common.cli import UserError, check_at_least, option
 from common.device import resolve_device
 from common.files import ensure_writable_dir, write_csv
 from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES, max_norm_value
@@ -61,11 +61,9 @@ class SweepConfig:
                                   "folder that is deleted afterwards", flag="--dry-run")
 
     def __post_init__(self):
-        minimum = {"steps": 1, "jobs": 1, "threads_per_run": 1, "slurm_time": 1, "slurm_gpus": 0,
-                   "slurm_array_limit": 1}
-        for name, lowest in minimum.items():
-            if getattr(self, name) is not None and getattr(self, name) < lowest:
-                raise UserError(f"--{name} must be at least {lowest}, got {getattr(self, name)}")
+        check_at_least(1, steps=self.steps, jobs=self.jobs, threads_per_run=self.threads_per_run,
+                       slurm_time=self.slurm_time, slurm_array_limit=self.slurm_array_limit)
+        check_at_least(0, slurm_gpus=self.slurm_gpus)
         for f in fields(self):  # the command line's choices, also for configs made in code
             value, choices = getattr(self, f.name), f.metadata.get("choices")
             values = [] if value is None else value if f.metadata.get("nargs") else [value]

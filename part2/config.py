@@ -2,7 +2,7 @@
 line generated from them, and start2.py's presets."""
 from dataclasses import asdict, dataclass, replace
 
-from common.cli import ArgumentParser, UserError, add_options, option
+from common.cli import ArgumentParser, UserError, add_options, check_at_least, check_positive, option
 
 # Options that change where or how often a run reports, not what it computes: free to change on --resume.
 NOT_RUN_DEFINING = ("train_steps", "device", "out_dir", "summary_path", "resume", "print_every", "sample_every",
@@ -36,17 +36,16 @@ class TrainConfig:
     dry_run: bool = option(False, "train 3 steps and sample into a temporary folder, then delete it", flag="--dry-run")
 
     def __post_init__(self):
-        for name in ("seq_length", "lstm_num_hidden", "lstm_num_layers", "batch_size", "learning_rate_step",
-                     "train_steps", "print_every", "sample_every", "checkpoint_every"):
-            if getattr(self, name) < 1:
-                raise UserError(f"--{name} must be at least 1, got {getattr(self, name)}")
-        if self.eval_every < 0:
-            raise UserError(f"--eval_every must be 0 or more, got {self.eval_every}")
+        check_at_least(1, seq_length=self.seq_length, lstm_num_hidden=self.lstm_num_hidden,
+                       lstm_num_layers=self.lstm_num_layers, batch_size=self.batch_size,
+                       learning_rate_step=self.learning_rate_step, train_steps=self.train_steps,
+                       print_every=self.print_every, sample_every=self.sample_every,
+                       checkpoint_every=self.checkpoint_every)
+        check_at_least(0, eval_every=self.eval_every)
         if not 0 < self.dropout_keep_prob <= 1:
             raise UserError(f"--dropout_keep_prob must be in (0, 1], got {self.dropout_keep_prob}")
-        for name in ("learning_rate", "learning_rate_decay", "max_norm"):
-            if not getattr(self, name) > 0:
-                raise UserError(f"--{name} must be positive, got {getattr(self, name)}")
+        check_positive(learning_rate=self.learning_rate, learning_rate_decay=self.learning_rate_decay,
+                       max_norm=self.max_norm)
 
     def replace(self, **changes):
         """A copy with `changes` applied (and checked)."""

@@ -45,7 +45,7 @@ class TextDataset(data.Dataset):
         # Training windows start in [0, start - L) or in [start + n_val, len - L): never inside the held-out slice.
         self._first_starts = max(start - seq_length, 0)
         self._second_offset = start + n_val
-        self._starts = self._first_starts + max(len(text) - self._second_offset - seq_length, 0)
+        self.num_windows = self._first_starts + max(len(text) - self._second_offset - seq_length, 0)
         self.seed = seed
         self._generators = DeviceGenerators(seed)
         self._data_on = {}  # the encoded book on each device batches were drawn on, copied there once
@@ -56,7 +56,7 @@ class TextDataset(data.Dataset):
             generator.seed()
         else:
             generator.manual_seed(derive_seed(self.seed, idx))
-        offset = self._offsets(torch.randint(0, self._starts, (1,), generator=generator)).item()
+        offset = self.window_starts(torch.randint(0, self.num_windows, (1,), generator=generator)).item()
         window = self._data[offset:offset + self._seq_length + 1]
         return window[:-1], window[1:]
 
@@ -66,7 +66,7 @@ class TextDataset(data.Dataset):
     def batch(self, batch_size, device="cpu"):
         """(inputs, targets), each (B, seq_length) of character indices, from random training windows."""
         generator = self.generator(device)
-        offsets = self._offsets(torch.randint(0, self._starts, (batch_size, 1), generator=generator,
+        offsets = self.window_starts(torch.randint(0, self.num_windows, (batch_size, 1), generator=generator,
                                               device=generator.device))
         if offsets.device not in self._data_on:
             self._data_on[offsets.device] = self._data.to(offsets.device)
@@ -74,7 +74,7 @@ class TextDataset(data.Dataset):
         windows = data[offsets + torch.arange(self._seq_length + 1, device=offsets.device)]  # (B, L + 1)
         return windows[:, :-1], windows[:, 1:]
 
-    def _offsets(self, r):
+    def window_starts(self, r):
         """Window starts from uniform draws r in [0, number of training windows)."""
         return torch.where(r < self._first_starts, r, r - self._first_starts + self._second_offset)
 

@@ -5,7 +5,7 @@ Greedy by default; --tau T samples from softmax(T * logits) (the report's conven
 """
 import torch
 
-from common.cli import ArgumentParser, UserError, run_main
+from common.cli import ArgumentParser, UserError, check_at_least, check_positive, run_main
 from common.device import resolve_device
 from part2.checkpoint import load_checkpoint
 from part2.model import TextGenerationModel
@@ -39,13 +39,9 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    if args.length < 0:
-        raise UserError(f"--length must be 0 or more, got {args.length}")
-    for name in ("tau", "temperature"):
-        if getattr(args, name) is not None and not getattr(args, name) > 0:
-            raise UserError(f"--{name} must be positive, got {getattr(args, name)}")
-    if args.beam_width is not None and args.beam_width < 1:
-        raise UserError(f"--beam_width must be at least 1, got {args.beam_width}")
+    check_at_least(0, length=args.length)
+    check_positive(tau=args.tau, temperature=args.temperature)
+    check_at_least(1, beam_width=args.beam_width)
     device = resolve_device(args.device)
     model, vocabulary = load_model(args.checkpoint, device)
     generator = torch.Generator(device=device).manual_seed(args.seed)

@@ -4,7 +4,7 @@ python -m part2.temperature   # tau = 0.5, 1 and 2, one panel each
 """
 import torch
 
-from common.cli import ArgumentParser, UserError, run_main
+from common.cli import ArgumentParser, UserError, check_positive, run_main
 from common.figures import finish_figure, panels
 from common.files import ensure_writable_dir
 
@@ -49,9 +49,8 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     if not 2 <= args.num_classes <= 100:
         raise UserError(f"--num_classes must be between 2 and 100, got {args.num_classes}")
-    bad = [tau for tau in args.taus if not 0 < tau < float("inf")]
-    if bad:
-        raise UserError(f"--taus must be positive and finite, got {bad[0]:g}")
+    for tau in args.taus:
+        check_positive(taus=tau)
     out_dir = ensure_writable_dir(args.out_dir)
     x = gaussian_logits(args.num_classes, args.seed)
     plot_temperatures(x, args.taus, out_dir / "temperature.png")

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from common.cli import ArgumentParser, UserError, run_main
+from common.cli import ArgumentParser, check_at_least, run_main
 from common.files import ensure_writable_dir
 from part3.gcn import GCN, normalize_adjacency
 from part3.plots import plot_embeddings
@@ -67,8 +67,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=42, help="seed of the weights (default: 42)")
     p.add_argument("--out_dir", default="results/part3", help="folder of the figure (default: results/part3)")
     args = p.parse_args(argv)
-    if args.epochs < 1:
-        raise UserError(f"--epochs must be at least 1, got {args.epochs}")
+    check_at_least(1, epochs=args.epochs)
     out_dir = ensure_writable_dir(args.out_dir)
     snapshots = sorted({0, args.epochs // 30, args.epochs // 10, args.epochs // 3, args.epochs})
     accuracy, embeddings = train_karate(args.epochs, args.lr, args.seed, snapshots)

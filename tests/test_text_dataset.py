@@ -51,7 +51,7 @@ def test_training_never_sees_the_held_out_middle(tmp_path):
     seen = dataset.convert_to_string(torch.cat([inputs, targets]).flatten())
     assert set(seen) == {"a", "b"}
     # The first and the last window of the text are both reachable.
-    assert dataset._offsets(torch.tensor([0, dataset._starts - 1])).tolist() == [0, 10000 - 11]
+    assert dataset.window_starts(torch.tensor([0, dataset.num_windows - 1])).tolist() == [0, 10000 - 11]
     assert all(dataset.convert_to_string(dataset[i][0]) in head + tail for i in range(50))
     val_inputs, val_targets = dataset.validation_windows()
     assert val_inputs.shape == (49, 10)  # non-overlapping windows of the 500 held-out characters

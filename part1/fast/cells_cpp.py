@@ -5,6 +5,7 @@ Compiled with PyTorch's C++ extension tools on first use (about 30 s; ninja and 
 loaded from PyTorch's extension cache. Where it cannot be built, load() says why in one line and returns None;
 impl="fast" then uses the torch back end, which computes the same, and impl="torch" never tries the build.
 """
+import functools
 import os
 import subprocess
 import sys
@@ -13,9 +14,6 @@ from pathlib import Path
 NAME = "part1_cells"
 SOURCE = Path(__file__).resolve().parent / "csrc" / "cells.cpp"
 FLAGS = ["-O3"]
-
-_loaded = {}  # the process's one attempt: "cells" -> CppCells or None
-
 
 class CppCells:
     """The compiled module behind the same calls as part1.fast.cells_torch."""
@@ -33,12 +31,12 @@ class CppCells:
         self.module.lstm_cell_backward(step.z, step.c, step.tanh_c, step.q, dh, dc, step.dz)
 
 
+@functools.cache
 def load():
-    """The compiled cells (built on first use), or None where they cannot be built; tried once per process."""
-    if "cells" not in _loaded:
-        module = _build()
-        _loaded["cells"] = None if module is None else CppCells(module)
-    return _loaded["cells"]
+    """The compiled cells (built on first use), or None where they cannot be built; tried once per process
+    (load.cache_clear() forgets the attempt)."""
+    module = _build()
+    return None if module is None else CppCells(module)
 
 
 def build_directory():
