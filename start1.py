@@ -5,14 +5,12 @@ python start1.py --preset paper  # the report's experiment
 """
 from pathlib import Path
 
-from common.cli import ArgumentParser, add_options, run_main
+from common.cli import parse_into, run_main
 from part1 import sweep
 
 
 def main(argv=None):
-    parser = ArgumentParser(prog="start1.py", description=__doc__.splitlines()[0])
-    add_options(parser, sweep.SweepConfig)
-    sweep.main(sweep.SweepConfig(**vars(parser.parse_args(argv))))
+    sweep.main(parse_into(sweep.SweepConfig, argv, "start1.py", __doc__.splitlines()[0]))
 
 
 if __name__ == "__main__":

@@ -67,3 +67,11 @@ def check_positive(**values):
     for name, value in values.items():
         if value is not None and not 0 < value < float("inf"):
             raise UserError(f"--{name} must be positive, got {value}")
+
+
+def parse_into(config_class, argv, prog, description):
+    """A config_class made from the command line `argv` (None: sys.argv), one option per field; a bad value is
+    a UserError."""
+    parser = ArgumentParser(prog=prog, description=description)
+    add_options(parser, config_class)
+    return config_class(**vars(parser.parse_args(argv)))

@@ -4,7 +4,7 @@ import argparse
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
-from common.cli import ArgumentParser, UserError, add_options, check_at_least, check_positive, option
+from common.cli import UserError, check_at_least, check_positive, option, parse_into
 
 MODEL_TYPES = ("RNN", "LSTM")
 INITIALISATIONS = ("xavier_normal", "uniform")
@@ -94,14 +94,7 @@ def key_of(config):
     return json.dumps({k: v for k, v in config.items() if k not in NOT_RUN_DEFINING}, sort_keys=True)
 
 
-def build_parser():
-    """part1.train's command line: one option per TrainConfig field."""
-    p = ArgumentParser(prog="python -m part1.train", description="Train a VanillaRNN or LSTM to predict the last "
-                                                                   "digit of a palindrome.")
-    add_options(p, TrainConfig)
-    return p
-
-
 def parse_config(argv=None):
     """The TrainConfig of a part1.train command line; a bad value is a UserError."""
-    return TrainConfig(**vars(build_parser().parse_args(argv)))
+    return parse_into(TrainConfig, argv, "python -m part1.train",
+                      "Train a VanillaRNN or LSTM to predict the last digit of a palindrome.")

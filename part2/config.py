@@ -2,7 +2,7 @@
 line generated from them, and start2.py's presets."""
 from dataclasses import asdict, dataclass, replace
 
-from common.cli import ArgumentParser, UserError, add_options, check_at_least, check_positive, option
+from common.cli import UserError, check_at_least, check_positive, option, parse_into
 
 # Options that change where or how often a run reports, not what it computes: free to change on --resume.
 NOT_RUN_DEFINING = ("train_steps", "device", "out_dir", "summary_path", "resume", "print_every", "sample_every",
@@ -65,14 +65,7 @@ PRESETS = {  # start2.py's runs
 }
 
 
-def build_parser():
-    """part2.train's command line: one option per TrainConfig field."""
-    p = ArgumentParser(prog="python -m part2.train", description="Train the two-layer character LSTM that "
-                                                                   "generates text.")
-    add_options(p, TrainConfig)
-    return p
-
-
 def parse_config(argv=None):
     """The TrainConfig of a part2.train command line; a bad value is a UserError."""
-    return TrainConfig(**vars(build_parser().parse_args(argv)))
+    return parse_into(TrainConfig, argv, "python -m part2.train",
+                      "Train the two-layer character LSTM that generates text.")

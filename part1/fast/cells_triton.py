@@ -149,9 +149,18 @@ def _lstm_backward(W, dz_next, dh_last, z, c_prev, tanh_c, q, dc_carry, dz, n, B
 
 class TritonKernels:
     """The triton back end: whole forward and backward loops, one kernel launch per step, with a tile per model."""
+    FUSED = True  # runs whole loops, not one step at a time
 
     def __init__(self, tiles=None):
         self.tiles = dict(TILE if tiles is None else tiles)
+
+    def forward(self, ws):
+        """The forward loop of the workspace's model (an LSTM's has four gates)."""
+        (self.lstm_forward if ws.GATES == 4 else self.rnn_forward)(ws)
+
+    def backward(self, ws, dh):
+        """The backward loop of the workspace's model, from dh = dL/dh_T."""
+        (self.lstm_backward if ws.GATES == 4 else self.rnn_backward)(ws, dh)
 
     def launch(self, model_type, n, B, K):
         """The grid and the tile arguments of a step's kernel."""

@@ -20,14 +20,14 @@ def stack_weights(W_h, W_x, b):
 class _Sequence(torch.autograd.Function):
     """What both recurrences share. A subclass names its WORKSPACE and gives forward_loop and backward_loop, the
     eager loops over the steps with the per-step cells of the torch or cpp back end; the triton back end runs
-    whole loops of its own (cells.rnn_forward, ...)."""
+    whole loops of its own (cells.forward, cells.backward)."""
     WORKSPACE = RNNWorkspace
 
     @classmethod
     def forward(cls, ctx, x, W, pool, cells):
         ws = cls.prepare(ctx, x, W, pool, cells)
         if cls.fused(cells):
-            cls.fused_forward(cells, ws)
+            cells.forward(ws)
         else:
             cls.forward_loop(cells, ws)
         # Saving the buffers too makes autograd refuse a retained graph's backward after a later forward reused them.
@@ -40,7 +40,7 @@ class _Sequence(torch.autograd.Function):
         h_x_1 = ctx.saved_tensors[0]  # raises if a later forward has overwritten the saved buffers
         dh = grad_h.t().contiguous()  # dL/dh_t, (n, B)
         if cls.fused(ctx.cells):
-            cls.fused_backward(ctx.cells, ws, dh)
+            ctx.cells.backward(ws, dh)
             dW, dx = None, None  # deferred: made in gradients() from every dz_t
         else:
             dW = None if ws.deferred else torch.zeros_like(ws.W)  # deferred: made in gradients()
@@ -50,7 +50,8 @@ class _Sequence(torch.autograd.Function):
 
     @staticmethod
     def fused(cells):
-        return hasattr(cells, "rnn_forward")  # the triton back end's kernels
+        """Whether the cells run whole loops (the triton back end) rather than one step at a time."""
+        return getattr(cells, "FUSED", False)
 
     @classmethod
     def prepare(cls, ctx, x, W, pool, cells):
@@ -92,14 +93,6 @@ class RNNSequence(_Sequence):
     WORKSPACE = RNNWorkspace
 
     @staticmethod
-    def fused_forward(kernels, ws):
-        kernels.rnn_forward(ws)
-
-    @staticmethod
-    def fused_backward(kernels, ws, dh):
-        kernels.rnn_backward(ws, dh)
-
-    @staticmethod
     def forward_loop(cells, ws):
         for step in ws.steps:
             torch.mm(ws.W, step.h_x_1, out=step.h_next).tanh_()
@@ -114,14 +107,6 @@ class RNNSequence(_Sequence):
 class LSTMSequence(_Sequence):
     """h_T of the report's LSTM from x (T, B, d) and W = [W_h | W_x | b], rows stacked in gate order g, i, f, o."""
     WORKSPACE = LSTMWorkspace
-
-    @staticmethod
-    def fused_forward(kernels, ws):
-        kernels.lstm_forward(ws)
-
-    @staticmethod
-    def fused_backward(kernels, ws, dh):
-        kernels.lstm_backward(ws, dh)
 
     @staticmethod
     def forward_loop(cells, ws):
