@@ -65,6 +65,8 @@ class Run:
         self.train_data, (self.test_inputs, self.test_targets) = train_and_test_data(
             config.input_length, config.seed, config.eval_size, one_hot=config.input_dim == 10, device=device)
         self.model = make_model(config, device)
+        # Resolved now, before any progress bar: on first use this builds the C++ cells and says so.
+        self.backend = self.model.backend
         self.optimizer = make_optimizer(config, self.model, capturable)
         self.losses = torch.zeros(config.train_steps, device=device)  # kept on the device: no sync per step
         self.device = device
@@ -85,7 +87,6 @@ class Run:
     def record(self, step, converged, seeds_together=1):
         """The run's result after `step` steps: held-out loss and accuracy, what ran, and the config."""
         test_loss, test_accuracy = evaluate(self.model, self.test_inputs, self.test_targets)
-        backend = self.model.backend
         return {
             "model_type": self.config.model_type,
             "input_length": self.config.input_length,
@@ -98,8 +99,8 @@ class Run:
             "wall_seconds": time.perf_counter() - self.started,
             "seeds_together": seeds_together,
             "device": str(self.device),
-            "cpp_cells": backend == "cpp",
-            "triton_kernels": backend == "triton",
+            "cpp_cells": self.backend == "cpp",
+            "triton_kernels": self.backend == "triton",
             "torch_version": torch.__version__,
             "config": self.config.to_dict(),
         }
