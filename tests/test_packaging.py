@@ -1,0 +1,39 @@
+"""The project installs as a package: `pip install -e .`, then importable from any folder."""
+import shutil
+import subprocess
+import sys
+import venv
+
+import pytest
+
+from tests.helpers import REPO
+
+SOURCES = ["pyproject.toml", "README.md", "LICENSE", "common", "assets", "part1", "part2", "part3"]
+
+
+def test_editable_install_imports_from_another_folder(tmp_path):
+    pytest.importorskip("setuptools", minversion="77")
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    for name in SOURCES:  # a copy, so that the build's egg-info stays out of the repository
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(REPO / name, checkout / name)
+    # A virtual environment that sees this one's packages (torch and the rest) but not the repository.
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    python = env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+                              "--no-build-isolation", "-e", str(checkout)], capture_output=True, text=True)
+    assert install.returncode == 0, install.stdout + install.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    script = ("import part1, part2, part3, common, assets\n"
+              "from part1.fast.cells_cpp import SOURCE\n"
+              "from part3.karate import DATA\n"
+              "print(part1.__file__, SOURCE.is_file(), DATA.is_file())")
+    result = subprocess.run([str(python), "-c", script], cwd=elsewhere, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    location, source_found, data_found = result.stdout.split()
+    assert location.startswith(str(checkout)) and source_found == "True" and data_found == "True"
