@@ -7,6 +7,7 @@ from pathlib import Path
 
 from assets.download import ASSETS, DEFAULT_BOOK, fetch
 from common.cli import ArgumentParser, run_main
+from common.device import DEVICE_HELP
 from part2 import train
 from part2.config import PRESETS, TrainConfig
 
@@ -17,7 +18,7 @@ def build_parser():
                    help="quick: 12,000 steps (default); paper: the report's 1,000,000 steps with dropout keep 0.85")
     p.add_argument("--txt_file", help=f"book to train on (default: assets/{DEFAULT_BOOK}, downloaded if missing)")
     p.add_argument("--train_steps", type=int, help="override the preset's number of steps")
-    p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
     p.add_argument("--seed", type=int, default=42, help="seed (default: 42)")
     p.add_argument("--out_dir", help="folder of checkpoint, samples and metrics (default: results/part2/PRESET)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out_dir")

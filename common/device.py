@@ -5,15 +5,18 @@ import torch
 
 from common.cli import UserError
 
+DEVICE_HELP = ("auto (CUDA when present, else CPU), cpu, cuda, cuda:N, or mps for Apple GPUs, opt-in: small "
+               "LSTMs often run faster on the CPU (default: auto)")
+
 
 def resolve_device(name):
-    """'auto' is CUDA when present, else CPU; a CUDA device that is not there is a UserError."""
+    """'auto' is CUDA when present, else CPU; a CUDA or MPS device that is not there is a UserError."""
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise UserError(f"unknown device '{name}'; use auto, cpu, cuda or cuda:N") from None
+        raise UserError(f"unknown device '{name}'; use auto, cpu, cuda, cuda:N or mps") from None
     if device.type == "cuda":
         count = torch.cuda.device_count()
         if count == 0:
@@ -21,8 +24,13 @@ def resolve_device(name):
         if device.index is not None and device.index >= count:
             raise UserError(f"device '{name}' does not exist ({count} CUDA device(s)); "
                             f"use --device cuda:0 to cuda:{count - 1}")
+    elif device.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise UserError(f"device '{name}' asked for, but no Apple GPU (MPS) is available here; it needs Apple "
+                            f"silicon, macOS 12.3 or later and a PyTorch built for it; use --device cpu")
+        device = torch.device("mps")  # there is only one
     elif device.type != "cpu":
-        raise UserError(f"device type '{device.type}' is not supported; use auto, cpu, cuda or cuda:N")
+        raise UserError(f"device type '{device.type}' is not supported; use auto, cpu, cuda, cuda:N or mps")
     return device
 
 

@@ -5,6 +5,7 @@ import json
 from dataclasses import asdict, dataclass, fields, replace
 
 from common.cli import UserError, check_at_least, check_positive, option, parse_into
+from common.device import DEVICE_HELP
 
 MODEL_TYPES = ("RNN", "LSTM")
 INITIALISATIONS = ("xavier_normal", "uniform")
@@ -39,7 +40,7 @@ class TrainConfig:
     learning_rate: float = option(0.001, "learning rate (default: 0.001)")
     train_steps: int = option(10000, "maximum number of training steps (default: 10000)")
     max_norm: float = option(10.0, "gradient norm clipping threshold, or off (default: 10.0)", type=max_norm_value)
-    device: str = option("auto", "auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    device: str = option("auto", DEVICE_HELP)
     impl: str = option("fast", "fast: the hand-written backward through time with the fastest cells for the device "
                                "(triton on CUDA, cpp on the CPU, else torch); reference: the plain autograd loop; "
                                "torch, cpp, triton: those cells by name. Same maths (default: fast)",

@@ -5,8 +5,8 @@ python -m part1.grads_over_time   # both panels of the report's Figure 3: LSTM f
 import torch
 import torch.nn.functional as F
 
-from common.cli import ArgumentParser, check_at_least, run_main
-from common.device import resolve_device
+from common.cli import ArgumentParser, UserError, check_at_least, run_main
+from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir, write_csv
 from common.seeding import derive_seed
 from part1.dataset import PalindromeDataset
@@ -82,7 +82,7 @@ def build_parser():
                         "(default: mean)")
     p.add_argument("--trained_steps", type=int, default=0,
                    help="also measure after training this many steps (default: 0, untrained only)")
-    p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
     p.add_argument("--out_dir", default="results/part1/grads", help="folder of the PNG and CSV "
                                                                     "(default: results/part1/grads)")
     return p
@@ -93,6 +93,9 @@ def main(argv=None):
     check_at_least(1, input_length=args.input_length, batch_size=args.batch_size, num_hidden=args.num_hidden)
     check_at_least(0, trained_steps=args.trained_steps)
     device = resolve_device(args.device)
+    if device.type == "mps":
+        raise UserError("the gradient norms are computed in float64, which Apple GPUs (MPS) do not support; "
+                        "use --device cpu")
     out_dir = ensure_writable_dir(args.out_dir)
     rows = collect(args, device)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from tqdm import tqdm
 
 from common.cli import UserError, check_at_least, option
-from common.device import resolve_device
+from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir, write_csv
 from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES, max_norm_value
 from part1.executors import LocalExecutor
@@ -36,13 +36,13 @@ class SweepConfig:
                                         "PyTorch's RNN scheme (default: xavier_normal)", choices=INITIALISATIONS)
     max_norm: float = option(None, "clip the gradient norm at this value, or off: the report's code in effect "
                                    "never clipped (default: off)", type=max_norm_value)
-    device: str = option("auto", "auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    device: str = option("auto", DEVICE_HELP)
     impl: str = option("fast", "fast: hand-written backward through time with the device's fastest cells; "
                                "reference: the plain autograd loop; torch, cpp, triton: by name (default: fast)",
                        choices=IMPLEMENTATIONS)
     out_dir: str = option("results/part1", "folder of runs.jsonl, summary and figures (default: results/part1)")
     jobs: int = option(None, "runs trained at once, in worker processes (default: CPU cores / --threads_per_run "
-                             "on a CPU, 1 on CUDA)", type=int)
+                             "on a CPU, 1 on a GPU)", type=int)
     threads_per_run: int = option(1, "CPU threads of each run; results depend on it, not on --jobs (default: 1)")
     seeds_together: str = option("auto", "train the seeds of one model and length side by side, in one process (or "
                                          "SLURM job); on CUDA their steps are branches of one CUDA graph that the "
@@ -169,9 +169,11 @@ def executor(config, jobs_dir):
         from part1.launch import SubmititExecutor
         return (SubmititExecutor(jobs_dir, "slurm", config.slurm_partition, config.slurm_time, config.slurm_gpus,
                                  config.slurm_array_limit), config.slurm_gpus > 0)
-    on_gpu = resolve_device(config.device).type == "cuda"
+    device = resolve_device(config.device)
+    # sched_getaffinity (the cores this process may use) exists on Linux only.
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return LocalExecutor(config.jobs or (1 if on_gpu else max(1, cores // config.threads_per_run))), on_gpu
+    jobs = config.jobs or (max(1, cores // config.threads_per_run) if device.type == "cpu" else 1)
+    return LocalExecutor(jobs), device.type == "cuda"
 
 
 def sweep(config):

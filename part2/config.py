@@ -3,6 +3,7 @@ line generated from them, and start2.py's presets."""
 from dataclasses import asdict, dataclass, replace
 
 from common.cli import UserError, check_at_least, check_positive, option, parse_into
+from common.device import DEVICE_HELP
 
 # Options that change where or how often a run reports, not what it computes: free to change on --resume.
 NOT_RUN_DEFINING = ("train_steps", "device", "out_dir", "summary_path", "resume", "print_every", "sample_every",
@@ -29,7 +30,7 @@ class TrainConfig:
     sample_every: int = option(100, "append samples to samples_over_training.txt every N steps (default: 100)")
     eval_every: int = option(1000, "validation loss and accuracy every N steps, 0: never (default: 1000)")
     checkpoint_every: int = option(1000, "checkpoint every N steps (default: 1000)")
-    device: str = option("auto", "auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    device: str = option("auto", DEVICE_HELP)
     seed: int = option(42, "seed of initialisation, batches, dropout and samples (default: 42)")
     out_dir: str = option("results/part2", "folder of checkpoint, samples and metrics (default: results/part2)")
     resume: bool = option(False, "continue the run whose checkpoint.pt is in --out_dir")

@@ -6,7 +6,7 @@ Greedy by default; --tau T samples from softmax(T * logits) (the report's conven
 import torch
 
 from common.cli import ArgumentParser, UserError, check_at_least, check_positive, run_main
-from common.device import resolve_device
+from common.device import DEVICE_HELP, resolve_device
 from part2.checkpoint import load_checkpoint
 from part2.model import TextGenerationModel
 from part2.sample import complete
@@ -33,7 +33,7 @@ def build_parser():
     mode.add_argument("--temperature", type=float, help="sample from softmax(logits / temperature)")
     mode.add_argument("--beam_width", type=int, help="beam search with this many beams")
     p.add_argument("--seed", type=int, default=42, help="seed of the sampling (default: 42)")
-    p.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda or cuda:N")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
     return p
 
 

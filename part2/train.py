@@ -89,22 +89,32 @@ def set_up(config):
 # --- resuming -----------------------------------------------------------------------------------------------------
 
 def rng_state(dataset, device):
+    """The random states a resumed run needs: the CPU's, the data's, and the GPU's (its dropout masks)."""
+    gpu = {"cuda": lambda: torch.cuda.get_rng_state(device), "mps": torch.mps.get_rng_state}.get(device.type)
     return {"torch": torch.get_rng_state(), "data": dataset.generator(device).get_state(),
-            "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None}
+            "device_type": device.type, "device": gpu() if gpu else None}
 
 
 def set_rng_state(rng, dataset, device):
     torch.set_rng_state(rng["torch"].cpu())
     dataset.generator(device).set_state(rng["data"].cpu())
-    if device.type == "cuda" and rng["cuda"] is not None:
-        torch.cuda.set_rng_state(rng["cuda"].cpu(), device)
+    if rng["device"] is not None:  # check_resumable made sure that it is this device type's
+        if device.type == "cuda":
+            torch.cuda.set_rng_state(rng["device"].cpu(), device)
+        elif device.type == "mps":
+            torch.mps.set_rng_state(rng["device"].cpu())
 
 
-def check_resumable(state, config, dataset, world):
-    """The checkpoint must come from the same book, the same run-defining options and as many processes."""
+def check_resumable(state, config, dataset, world, device):
+    """The checkpoint must come from the same book, the same run-defining options, as many processes and the
+    same kind of device (whose random states it holds)."""
     if len(state["rng"]) != world:
         raise UserError(f"the checkpoint in '{config.out_dir}' was written by a run on {len(state['rng'])} "
                         f"process(es); resume it on as many (torchrun --nproc_per_node)")
+    saved = state["rng"][0].get("device_type")
+    if saved != device.type:
+        raise UserError(f"the checkpoint in '{config.out_dir}' holds the random states of a run on {saved}, "
+                        f"not {device.type}; resume with --device {saved}")
     if state["vocabulary"] != dataset.vocabulary:
         raise UserError(f"the checkpoint in '{config.out_dir}' was trained on another vocabulary than "
                         f"'{config.txt_file}'; resume with the same --txt_file or choose another --out_dir")
@@ -138,7 +148,7 @@ def resume(run):
     step = 0
     if config.resume and path.exists():
         state = load_checkpoint(path, run.device)
-        check_resumable(state, config, run.dataset, run.world)
+        check_resumable(state, config, run.dataset, run.world, run.device)
         run.model.load_state_dict(state["model"])
         run.optimizer.load_state_dict(state["optimizer"])
         run.scheduler.load_state_dict(state["scheduler"])

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from common.cli import ArgumentParser, check_at_least, run_main
+from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir
 from part3.gcn import GCN, normalize_adjacency
 from part3.plots import plot_embeddings
@@ -31,30 +32,31 @@ def load_karate_club(path=DATA):
     return A, labels
 
 
-def train_karate(epochs=200, lr=0.01, seed=42, snapshots=(0, 10, 30, 100, 200)):
+def train_karate(epochs=200, lr=0.01, seed=42, snapshots=(0, 10, 30, 100, 200), device="cpu"):
     """Train a 34 -> 16 -> 4 GCN on the four labelled members.
 
-    Returns (accuracy on the other 30 members, {epoch: hidden embedding (34, 16)} at the snapshot epochs).
+    Returns (accuracy on the other 30 members, {epoch: hidden embedding (34, 16), on the CPU} at the snapshot
+    epochs).
     """
     A, labels = load_karate_club()
-    A_hat = normalize_adjacency(A)
-    X = torch.eye(len(labels))  # identity features: the graph alone carries the information
-    torch.manual_seed(seed)
-    model = GCN([len(labels), HIDDEN, 4], dropout=0.0, activation=torch.tanh)
+    A_hat, labels = normalize_adjacency(A).to(device), labels.to(device)
+    X = torch.eye(len(labels), device=device)  # identity features: the graph alone carries the information
+    torch.manual_seed(seed)  # the weights are drawn on the CPU: the same on every device
+    model = GCN([len(labels), HIDDEN, 4], dropout=0.0, activation=torch.tanh).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    train = torch.tensor(LABELLED)
+    train = torch.tensor(LABELLED, device=device)
     embeddings = {}
     for epoch in range(epochs + 1):
         logits, (hidden,) = model(X, A_hat, return_hidden=True)
         if epoch in snapshots:
-            embeddings[epoch] = hidden.detach().clone()
+            embeddings[epoch] = hidden.detach().cpu()
         if epoch == epochs:
             break
         loss = F.cross_entropy(logits[train], labels[train])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    unlabelled = torch.ones(len(labels), dtype=torch.bool)
+    unlabelled = torch.ones(len(labels), dtype=torch.bool, device=device)
     unlabelled[train] = False
     accuracy = (logits.argmax(1) == labels)[unlabelled].float().mean().item()
     return accuracy, embeddings
@@ -66,11 +68,13 @@ def main(argv=None):
     p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default: 0.01)")
     p.add_argument("--seed", type=int, default=42, help="seed of the weights (default: 42)")
     p.add_argument("--out_dir", default="results/part3", help="folder of the figure (default: results/part3)")
+    p.add_argument("--device", default="auto", help=DEVICE_HELP)
     args = p.parse_args(argv)
     check_at_least(1, epochs=args.epochs)
+    device = resolve_device(args.device)
     out_dir = ensure_writable_dir(args.out_dir)
     snapshots = sorted({0, args.epochs // 30, args.epochs // 10, args.epochs // 3, args.epochs})
-    accuracy, embeddings = train_karate(args.epochs, args.lr, args.seed, snapshots)
+    accuracy, embeddings = train_karate(args.epochs, args.lr, args.seed, snapshots, device)
     _, labels = load_karate_club()
     plot_embeddings(embeddings, labels, LABELLED, out_dir / "karate_embedding.png")
     print(f"Accuracy on the {len(labels) - len(LABELLED)} unlabelled members: {accuracy:.3f}")

@@ -108,6 +108,18 @@ def test_resume_with_another_model_size_gives_one_line(book, tmp_path):
     assert_one_line_error(run_cli("-m", "part2.train", *args), "--lstm_num_hidden is 32")
 
 
+def test_resume_on_another_kind_of_device_gives_one_line(book, tmp_path):
+    """A checkpoint holds its device's random states (CUDA's or MPS's dropout masks): resumed on the same kind."""
+    run(book, tmp_path, "--train_steps", "10", "--device", "cpu")
+    state = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert state["rng"][0]["device_type"] == "cpu" and state["rng"][0]["device"] is None
+    state["rng"][0]["device_type"] = "mps"  # as if written on an Apple GPU
+    torch.save(state, tmp_path / "checkpoint.pt")
+    result = run_cli("-m", "part2.train", "--txt_file", book, "--out_dir", tmp_path, *TINY, "--train_steps", "20",
+                     "--resume", "--device", "cpu")
+    assert_one_line_error(result, "run on mps, not cpu", "--device mps")
+
+
 @pytest.mark.parametrize("content, fragments", [
     (None, ["not found", "--txt_file"]),
     ("", ["is empty"]),
