@@ -7,10 +7,11 @@ from matplotlib.figure import Figure
 from common.files import replaced_atomically
 
 
-def panels(count, width, height):
-    """A Figure of `count` panels side by side, each width x height inches; returns (figure, list of axes)."""
-    fig = Figure(figsize=(width * count, height))
-    return fig, list(fig.subplots(1, count, squeeze=False)[0])
+def panels(count, width, height, rows=1):
+    """A Figure of `rows` rows of `count` panels side by side, each width x height inches; returns (figure, list
+    of axes, row by row)."""
+    fig = Figure(figsize=(width * count, height * rows))
+    return fig, list(fig.subplots(rows, count, squeeze=False).flat)
 
 
 def finish_figure(fig, title, path=None):

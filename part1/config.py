@@ -1,6 +1,7 @@
 """The configuration of one part 1 training run: the course's option names and defaults, checked once, and the
 command line generated from them."""
 import argparse
+import hashlib
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
@@ -93,6 +94,11 @@ def fields_by_name():
 def key_of(config):
     """TrainConfig.key() of a config as a dict, such as a record's "config"."""
     return json.dumps({k: v for k, v in config.items() if k not in NOT_RUN_DEFINING}, sort_keys=True)
+
+
+def digest_of(key):
+    """A short name for a run key, for file names."""
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
 def parse_config(argv=None):

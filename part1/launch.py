@@ -5,7 +5,6 @@ its own as the run finishes; the launching process is the only writer of runs.js
 interleaved. Records of jobs whose launcher was interrupted are picked up on the next launch; failed runs are
 submitted again.
 """
-import hashlib
 import json
 from pathlib import Path
 
@@ -13,13 +12,13 @@ from tqdm import tqdm
 
 from common.cli import UserError
 from common.files import atomic_write_text
+from part1.config import digest_of
 from part1.executors import train_group
 
 
 def record_path(jobs_dir, config):
     """Where the job of `config` leaves its record."""
-    digest = hashlib.sha256(config.key().encode()).hexdigest()[:20]
-    return Path(jobs_dir) / "records" / f"{digest}.json"
+    return Path(jobs_dir) / "records" / f"{digest_of(config.key())}.json"
 
 
 def train_and_save(configs, paths):

@@ -1,13 +1,25 @@
-"""The finished runs of a sweep: runs.jsonl, one record per line, keyed by the run's TrainConfig.key()."""
-from common.files import append_jsonl, read_jsonl
-from part1.config import key_of
+"""The finished runs of a sweep: runs.jsonl, one record per line, keyed by the run's TrainConfig.key(), and each
+run's training loss per step in curves/, a CSV file named in its record."""
+import csv
+from pathlib import Path
+
+from common.files import append_jsonl, read_jsonl, write_csv
+from part1.config import digest_of, key_of
+
+CURVES = "curves"
+
+
+def curve_name(record):
+    """Where, relative to runs.jsonl's folder, the loss curve of a record goes."""
+    return (f"{CURVES}/{record['model_type']}_T{record['input_length']}_seed{record['seed']}_"
+            f"{digest_of(key_of(record['config']))[:8]}.csv")
 
 
 class RunStore:
-    """The records of runs.jsonl by run key; add() is the only writer of the file."""
+    """The records of runs.jsonl by run key; add() is the only writer of the file and of the curves."""
 
     def __init__(self, path):
-        self.path = path
+        self.path = Path(path)
         # A corrupt line is a UserError naming it.
         self.done = {key_of(r["config"]): r for r in read_jsonl(path) if isinstance(r.get("config"), dict)}
 
@@ -15,9 +27,17 @@ class RunStore:
         return config.key() in self.done
 
     def add(self, record):
-        """Append a finished run's record."""
+        """Append a finished run's record; its "losses" go to the CSV file that the stored record names."""
+        record = dict(record)
+        losses = record.pop("losses", None)
+        if losses is not None:  # written first: a record in runs.jsonl always has its curve
+            record["loss_curve"] = curve_name(record)
+            (self.path.parent / CURVES).mkdir(exist_ok=True)
+            write_csv(self.path.parent / record["loss_curve"],
+                      [{"step": step, "loss": f"{loss:.6g}"} for step, loss in enumerate(losses, start=1)])
         append_jsonl(self.path, record)
         self.done[key_of(record["config"])] = record
+        return record
 
     def missing(self, configs):
         return [c for c in configs if c not in self]
@@ -25,3 +45,14 @@ class RunStore:
     def records(self, configs):
         """The records of the finished ones among `configs`, in their order."""
         return [self.done[c.key()] for c in configs if c in self]
+
+
+def read_losses(folder, record):
+    """The training loss of every step of a record stored in `folder`; None when its curve is missing or unreadable."""
+    if not record.get("loss_curve"):
+        return None
+    try:
+        with open(Path(folder) / record["loss_curve"], encoding="utf-8", newline="") as f:
+            return [float(row["loss"]) for row in csv.DictReader(f)]
+    except (OSError, KeyError, TypeError, ValueError, csv.Error):
+        return None

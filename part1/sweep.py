@@ -16,10 +16,10 @@ from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir, write_csv
 from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES, max_norm_value
 from part1.executors import LocalExecutor
-from part1.plots import plot_accuracy_vs_length
+from part1.plots import plot_accuracy_vs_length, plot_loss_curves
 from part1.presets import PRESETS, plan
 from part1.report import REPORT_ACCURACY
-from part1.runs import RunStore
+from part1.runs import CURVES, RunStore, read_losses
 
 
 @dataclass(frozen=True)
@@ -148,8 +148,10 @@ def report(records, out_dir, preset_name, reference=None):
     figure_path = out_dir / f"{preset_name}_accuracy.png"
     write_csv(summary_path, rows)
     seeds = sorted({r["seed"] for r in records})
-    plot_accuracy_vs_length(rows, f"Palindromes, {preset_name} preset, {len(seeds)} seed(s): "
-                                  f"{' '.join(map(str, seeds))}", reference, figure_path)
+    title = f"Palindromes, {preset_name} preset, {len(seeds)} seed(s): {' '.join(map(str, seeds))}"
+    plot_accuracy_vs_length(rows, title, reference, figure_path)
+    loss_path = plot_losses(records, out_dir, out_dir / f"{preset_name}_loss.png",
+                            f"Palindromes, {preset_name} preset: training loss")
     print(f"{'model':>5} {'input length':>12} {'runs':>4} {'accuracy':>17} {'steps':>7}"
           + (f" {'report':>17}" if reference else ""))
     for r in rows:
@@ -159,8 +161,26 @@ def report(records, out_dir, preset_name, reference=None):
             mean, std = reference[r["model_type"], r["input_length"]]
             line += f" {mean:>8.4f} ± {std:.4f}"
         print(line)
-    print(f"Wrote {summary_path} and {figure_path}; every run is in {out_dir / 'runs.jsonl'}")
+    print(f"Wrote {summary_path}, {figure_path}" + (f" and {loss_path}" if loss_path else "")
+          + f"; every run is in {out_dir / 'runs.jsonl'}, its loss curve in {out_dir / CURVES}")
     return rows
+
+
+def plot_losses(records, out_dir, path, title):
+    """Draw the loss curves of the records that have one on disk; the figure's path, or None when none has."""
+    curves, missing = {}, 0
+    for r in sorted(records, key=lambda r: r["seed"]):
+        losses = read_losses(out_dir, r)
+        if losses is None:
+            missing += 1
+        else:
+            curves.setdefault((r["model_type"], r["input_length"]), []).append((r["seed"], losses))
+    if missing:
+        print(f"{missing} of {len(records)} runs have no loss curve in {out_dir / CURVES}; drawing the others")
+    if not curves:
+        return None
+    plot_loss_curves(curves, title, path)
+    return path
 
 
 def executor(config, jobs_dir):

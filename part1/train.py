@@ -7,10 +7,11 @@ from tqdm import tqdm
 from common.cli import progress_line, run_main
 from common.device import resolve_device, torch_threads
 from common.evaluation import evaluate as common_evaluate
-from common.files import append_jsonl, ensure_writable_dir
+from common.files import ensure_writable_dir
 from part1.config import parse_config
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
+from part1.runs import RunStore
 from part1.step import make_train_step, make_train_steps
 from part1.vanilla_rnn import VanillaRNN
 
@@ -103,6 +104,7 @@ class Run:
             "triton_kernels": self.backend == "triton",
             "torch_version": torch.__version__,
             "config": self.config.to_dict(),
+            "losses": self.losses[:step].tolist(),  # the training loss of every step; a sweep keeps it in a CSV
         }
 
 
@@ -187,8 +189,8 @@ def main(argv=None):
           f"test accuracy {record['test_accuracy']:.4f} after {record['steps']} steps "
           f"(converged: {'yes' if record['converged'] else 'no'}), {record['wall_seconds']:.1f} s")
     if out_dir is not None:
-        append_jsonl(out_dir / "runs.jsonl", record)
-        print(f"Result appended to {out_dir / 'runs.jsonl'}")
+        stored = RunStore(out_dir / "runs.jsonl").add(record)
+        print(f"Result appended to {out_dir / 'runs.jsonl'}, its loss curve is {out_dir / stored['loss_curve']}")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ import start1
 from part1 import executors, sweep
 from part1.report import REPORT_ACCURACY
 from part1.presets import PRESETS, plan
-from part1.sweep import summarize
+from part1.runs import read_losses
+from part1.sweep import plot_losses, summarize
 from tests.helpers import REPO, assert_one_line_error, run_cli
 
 TINY = ["--models", "RNN", "LSTM", "--lengths", "2", "3", "--seeds", "1", "--steps", "30"]
@@ -59,6 +60,12 @@ def test_sweep_writes_results_summary_and_figure(tmp_path):
     assert summary[0].startswith("model_type,input_length,runs,seeds,accuracy_mean,accuracy_std")
     assert len(summary) == 5
     assert (tmp_path / "quick_accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "quick_loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for r in records:  # every step's loss, whose last 100 average to the record's train_loss
+        losses = read_losses(tmp_path, r)
+        assert r["loss_curve"].startswith("curves/") and len(losses) == r["steps"] == 30
+        assert sum(losses) / len(losses) == pytest.approx(r["train_loss"], rel=1e-5)
+        assert losses[0] > 1.5  # the untrained model's loss is near ln 10 = 2.3
 
 
 def test_report_has_a_value_for_every_run_of_the_paper_preset():
@@ -119,19 +126,21 @@ def test_interrupted_sweep_resumes_without_rerunning_finished_runs(tmp_path, mon
     assert lines[:len(finished)] == finished  # nothing finished is lost or rewritten
     assert len(lines) == 3 and len(trained) == 3 - len(finished)
     assert sorted(json.loads(line)["seed"] for line in lines) == [1, 2, 3]
+    assert all(len(read_losses(tmp_path, json.loads(line))) == 400 for line in lines)
 
 
 def test_replot_redraws_without_training(tmp_path, monkeypatch):
     assert run_cli("start1.py", *TINY, "--out_dir", tmp_path).returncode == 0
-    (tmp_path / "quick_accuracy.png").unlink()
-    (tmp_path / "quick_summary.csv").unlink()
+    for name in ("quick_accuracy.png", "quick_summary.csv", "quick_loss.png"):
+        (tmp_path / name).unlink()
 
     def no_training(configs, *args, **kwargs):
         raise AssertionError("--replot must not train")
 
     monkeypatch.setattr(executors, "train_group", no_training)
     start1.main([*TINY, "--out_dir", str(tmp_path), "--replot"])
-    assert (tmp_path / "quick_accuracy.png").exists() and (tmp_path / "quick_summary.csv").exists()
+    for name in ("quick_accuracy.png", "quick_summary.csv", "quick_loss.png"):
+        assert (tmp_path / name).exists()
     start1.main([*TINY, "--out_dir", str(tmp_path), "--jobs", "1"])  # a finished sweep trains nothing either
 
 
@@ -188,7 +197,8 @@ def test_parallel_jobs_and_seeds_together_give_the_same_results_as_one_at_a_time
             r = json.loads(line)
             assert r["seeds_together"] == (2 if name == "together" else 1)
             records.setdefault((r["model_type"], r["input_length"], r["seed"]), []).append(
-                (r["steps"], r["train_loss"], r["test_loss"], r["test_accuracy"], r["config"]["num_threads"]))
+                (r["steps"], r["train_loss"], r["test_loss"], r["test_accuracy"], r["config"]["num_threads"],
+                 read_losses(tmp_path / name, r)))
     assert len(records) == 8
     for results in records.values():
         assert len(results) == 3 and results[0] == results[1] == results[2]
@@ -201,3 +211,17 @@ def test_seed_groups_differ_only_in_their_seed():
                                                                       ("LSTM", 10)]
     assert all([c.seed for c in g] == [1, 2, 3] for g in groups)
     assert sweep.seed_groups(configs, together=False) == [[c] for c in configs]
+
+
+def test_loss_curves_missing_on_disk_are_left_out_of_the_figure(tmp_path, capsys):
+    result = run_cli("start1.py", "--models", "RNN", "--lengths", "2", "--seeds", "1", "2", "--steps", "20",
+                     "--out_dir", tmp_path)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
+    (tmp_path / records[0]["loss_curve"]).unlink()
+    assert read_losses(tmp_path, records[0]) is None and len(read_losses(tmp_path, records[1])) == 20
+    assert plot_losses(records, tmp_path, tmp_path / "loss.png", "t") == tmp_path / "loss.png"
+    assert "1 of 2 runs have no loss curve" in capsys.readouterr().out
+    (tmp_path / records[1]["loss_curve"]).unlink()
+    assert plot_losses(records, tmp_path, tmp_path / "none.png", "t") is None
+    assert not (tmp_path / "none.png").exists()

@@ -8,6 +8,7 @@ from part1.config import TrainConfig
 from part1.fast import backend
 from part1.lstm import LSTM
 from part1.presets import plan
+from part1.runs import read_losses
 from part1.train import evaluate, has_converged, make_optimizer, train, train_together
 from tests.helpers import assert_one_line_error, quick_config, run_cli, without_timing
 
@@ -151,6 +152,8 @@ def test_cli_appends_a_result_record(tmp_path):
     records = [json.loads(line) for line in lines]
     assert records[0]["model_type"] == "LSTM" and records[0]["steps"] == 5
     assert records[0]["test_accuracy"] == records[1]["test_accuracy"]
+    assert records[0]["loss_curve"] == records[1]["loss_curve"]  # the same run: its curve is replaced
+    assert len(read_losses(tmp_path, records[0])) == 5
 
 
 @pytest.mark.parametrize("args, fragments", [
