@@ -22,6 +22,7 @@ def build_parser():
     p.add_argument("--seed", type=int, default=42, help="seed (default: 42)")
     p.add_argument("--out_dir", help="folder of checkpoint, samples and metrics (default: results/part2/PRESET)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out_dir")
+    p.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard scalars and samples into DIR")
     p.add_argument("--dry-run", dest="dry_run", action="store_true", help="3 steps into a temporary folder")
     return p
 
@@ -33,7 +34,7 @@ def main(argv=None):
         preset["train_steps"] = args.train_steps
     config = TrainConfig(**preset, txt_file=str(args.txt_file or fetch(DEFAULT_BOOK, ASSETS)), device=args.device,
                          seed=args.seed, out_dir=args.out_dir or str(Path("results", "part2", args.preset)),
-                         resume=args.resume, dry_run=args.dry_run)
+                         resume=args.resume, tensorboard=args.tensorboard, dry_run=args.dry_run)
     train.main(config=config)
 
 

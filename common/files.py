@@ -10,8 +10,8 @@ from pathlib import Path
 from common.cli import UserError
 
 
-def ensure_writable_dir(path):
-    """Create `path` if needed and prove that files can be written there; else a UserError."""
+def ensure_writable_dir(path, option="--out_dir"):
+    """Create `path` if needed and prove that files can be written there; else a UserError naming `option`."""
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -19,7 +19,7 @@ def ensure_writable_dir(path):
             pass
     except OSError as e:
         raise UserError(f"cannot write to output folder '{path}' ({e.strerror}); "
-                        f"choose another with --out_dir") from None
+                        f"choose another with {option}") from None
     return path
 
 

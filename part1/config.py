@@ -13,7 +13,7 @@ INITIALISATIONS = ("xavier_normal", "uniform")
 # fast: the fastest back end on the run's device; reference: the plain autograd loop; the others by name.
 IMPLEMENTATIONS = ("fast", "reference", "torch", "cpp", "triton")
 # Options that change how a run is carried out or reported, not what it computes.
-NOT_RUN_DEFINING = ("device", "out_dir", "print_every", "dry_run")
+NOT_RUN_DEFINING = ("device", "out_dir", "print_every", "tensorboard", "dry_run")
 
 
 def max_norm_value(text):
@@ -62,6 +62,9 @@ class TrainConfig:
     num_threads: int = option(0, "CPU threads for this run, 0: PyTorch's default (default: 0)")
     print_every: int = option(10, "print a progress line every N steps, 0: never (default: 10)")
     out_dir: str = option("results/part1/train", "folder of runs.jsonl (default: results/part1/train)")
+    tensorboard: str = option(None, "also write TensorBoard scalars (training loss, accuracy and learning rate every "
+                                    "--print_every steps, or 100 when 0; test loss and accuracy at the end) into a "
+                                    "folder of this run under DIR (default: off)", type=str, metavar="DIR")
     dry_run: bool = option(False, "train 3 steps, evaluate on 256 palindromes, write nothing", flag="--dry-run")
 
     def __post_init__(self):

@@ -49,6 +49,8 @@ class SweepConfig:
                                          "GPU runs at once. Same results either way. auto: on with CUDA (with slurm: "
                                          "with --slurm_gpus > 0), off on a CPU, where the seeds would only take "
                                          "turns (default: auto)", choices=("off", "on", "auto"))
+    tensorboard: str = option(None, "also write each run's TensorBoard scalars into a folder of its own under DIR "
+                                    "(default: off)", type=str, metavar="DIR")
     replot: bool = option(False, "redraw summary and figure from runs.jsonl, train nothing")
     launcher: str = option("local", "local: train on this machine, --jobs at a time (default); slurm: one SLURM "
                                     "job per run, submitted as a job array through submitit",
@@ -76,7 +78,7 @@ class SweepConfig:
     def plan(self):
         """The TrainConfigs of the sweep."""
         return plan(self.preset, self.models, self.lengths, self.seeds, self.steps, self.device,
-                    self.threads_per_run, self.impl, self.init, self.max_norm)
+                    self.threads_per_run, self.impl, self.init, self.max_norm, self.tensorboard)
 
 
 def seed_groups(configs, together=True):
@@ -199,6 +201,8 @@ def executor(config, jobs_dir):
 def sweep(config):
     """Train (or, with replot, read) the sweep's runs, then write its summary and figure; the summary rows."""
     configs = config.plan()
+    if config.tensorboard and not config.replot:
+        ensure_writable_dir(config.tensorboard, "--tensorboard")
     out_dir = ensure_writable_dir(config.out_dir)
     runs_path = out_dir / "runs.jsonl"
     if config.replot:
@@ -216,6 +220,6 @@ def main(config):
         return sweep(config)
     preset = PRESETS[config.preset]
     with tempfile.TemporaryDirectory() as tmp:
-        sweep(config.replace(out_dir=tmp, steps=3, replot=False, launcher="local", jobs=1,
+        sweep(config.replace(out_dir=tmp, steps=3, replot=False, launcher="local", jobs=1, tensorboard=None,
                              lengths=(config.lengths or preset.lengths)[:1], seeds=(config.seeds or preset.seeds)[:1]))
     print("Dry run done; nothing was kept.")

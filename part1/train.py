@@ -1,5 +1,6 @@
 """Train a VanillaRNN or LSTM to predict the last digit of a palindrome: python -m part1.train --help."""
 import time
+from pathlib import Path
 
 import torch
 from tqdm import tqdm
@@ -8,6 +9,7 @@ from common.cli import progress_line, run_main
 from common.device import resolve_device, torch_threads
 from common.evaluation import evaluate as common_evaluate
 from common.files import ensure_writable_dir
+from common.tensorboard import summary_writer
 from part1.config import parse_config
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
@@ -17,6 +19,7 @@ from part1.vanilla_rnn import VanillaRNN
 
 MODELS = {"RNN": VanillaRNN, "LSTM": LSTM}
 CONVERGENCE_WINDOW = 100  # the report's rule compares the loss with the mean of 100 earlier losses
+BOARD_EVERY = 100  # TensorBoard's interval where print_every is 0
 
 
 def make_model(config, device):
@@ -71,16 +74,25 @@ class Run:
         self.optimizer = make_optimizer(config, self.model, capturable)
         self.losses = torch.zeros(config.train_steps, device=device)  # kept on the device: no sync per step
         self.device = device
+        self.board = summary_writer(Path(config.tensorboard) / run_name(config)) if config.tensorboard else None
         self.started = time.perf_counter()
 
     def log(self, step, loss, logits, targets, examples_per_second, write, prefix=""):
-        """Keep the step's loss; every print_every steps, write the course's progress line."""
+        """Keep the step's loss; every print_every steps, write the course's progress line (and TensorBoard's)."""
         self.losses[step - 1] = loss
         every = self.config.print_every
-        if every and (step == 1 or step % every == 0):
-            accuracy = (logits.argmax(dim=1) == targets).float().mean().item()
+        printing = every and (step == 1 or step % every == 0)
+        boarding = self.board is not None and (step == 1 or step % (every or BOARD_EVERY) == 0)
+        if not (printing or boarding):
+            return
+        accuracy = (logits.argmax(dim=1) == targets).float().mean().item()
+        if printing:
             write(prefix + progress_line(step, self.config.train_steps, self.config.batch_size, examples_per_second,
                                          accuracy, loss.item()))
+        if boarding:
+            for tag, value in (("loss", loss.item()), ("accuracy", accuracy),
+                               ("learning_rate", self.optimizer.param_groups[0]["lr"])):
+                self.board.add_scalar(f"train/{tag}", value, step)
 
     def converged(self, step):
         return has_converged(self.losses, step, self.config.min_steps, self.config.conv_eps)
@@ -88,6 +100,10 @@ class Run:
     def record(self, step, converged, seeds_together=1):
         """The run's result after `step` steps: held-out loss and accuracy, what ran, and the config."""
         test_loss, test_accuracy = evaluate(self.model, self.test_inputs, self.test_targets)
+        if self.board is not None:
+            self.board.add_scalar("test/loss", test_loss, step)
+            self.board.add_scalar("test/accuracy", test_accuracy, step)
+            self.board.close()
         return {
             "model_type": self.config.model_type,
             "input_length": self.config.input_length,
@@ -106,6 +122,11 @@ class Run:
             "config": self.config.to_dict(),
             "losses": self.losses[:step].tolist(),  # the training loss of every step; a sweep keeps it in a CSV
         }
+
+
+def run_name(config):
+    """The run's folder name under --tensorboard."""
+    return f"{config.model_type}_T{config.input_length}_seed{config.seed}"
 
 
 def progress_bar(config, label, progress):
@@ -183,6 +204,10 @@ def main(argv=None):
     if config.dry_run:
         config = config.replace(train_steps=min(config.train_steps, 3), eval_size=min(config.eval_size, 256))
     resolve_device(config.device)
+    if config.dry_run:
+        config = config.replace(tensorboard=None)
+    elif config.tensorboard:
+        ensure_writable_dir(config.tensorboard, "--tensorboard")
     out_dir = None if config.dry_run else ensure_writable_dir(config.out_dir)
     record, _ = train(config)
     print(f"Done training. {record['model_type']}, input length {record['input_length']}, seed {record['seed']}: "

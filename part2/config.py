@@ -7,7 +7,7 @@ from common.device import DEVICE_HELP
 
 # Options that change where or how often a run reports, not what it computes: free to change on --resume.
 NOT_RUN_DEFINING = ("train_steps", "device", "out_dir", "summary_path", "resume", "print_every", "sample_every",
-                    "eval_every", "checkpoint_every", "dry_run")
+                    "eval_every", "checkpoint_every", "tensorboard", "dry_run")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class TrainConfig:
     seed: int = option(42, "seed of initialisation, batches, dropout and samples (default: 42)")
     out_dir: str = option("results/part2", "folder of checkpoint, samples and metrics (default: results/part2)")
     resume: bool = option(False, "continue the run whose checkpoint.pt is in --out_dir")
+    tensorboard: str = option(None, "also write TensorBoard scalars (those of metrics.csv) and the samples into DIR; "
+                                    "process 0 only (default: off)", type=str, metavar="DIR")
     dry_run: bool = option(False, "train 3 steps and sample into a temporary folder, then delete it", flag="--dry-run")
 
     def __post_init__(self):

@@ -17,6 +17,7 @@ from common.device import resolve_device
 from common.evaluation import evaluate as common_evaluate
 from common.files import append_line, ensure_writable_dir, keep_lines
 from common.seeding import derive_seed
+from common.tensorboard import summary_writer
 from part2 import distributed
 from part2.checkpoint import load_checkpoint, save_checkpoint
 from part2.config import NOT_RUN_DEFINING, parse_config
@@ -46,6 +47,7 @@ class Run:
     trained: torch.nn.Module  # the model, in DistributedDataParallel with several processes
     optimizer: torch.optim.Optimizer
     scheduler: object
+    board: object = None  # a TensorBoard SummaryWriter on rank 0 with --tensorboard, opened once resumed
 
     @property
     def is_main(self):
@@ -72,8 +74,11 @@ def make_model(config, vocab_size, device):
 def set_up(config):
     """Join torchrun's processes (if any), check the folders, read the book, and build model and optimizer."""
     rank, world, device = distributed.setup(resolve_device(config.device))
+    if config.tensorboard:
+        ensure_writable_dir(config.tensorboard, "--tensorboard")
     out_dir = ensure_writable_dir(config.out_dir)
-    summary_dir = ensure_writable_dir(config.summary_path or config.out_dir)
+    summary_dir = ensure_writable_dir(config.summary_path or config.out_dir,
+                                      "--summary_path" if config.summary_path else "--out_dir")
     dataset = load_dataset(config, rank)
     torch.manual_seed(config.seed)
     model = make_model(config, dataset.vocab_size, device)
@@ -154,6 +159,8 @@ def resume(run):
         run.scheduler.load_state_dict(state["scheduler"])
         set_rng_state(state["rng"][run.rank], run.dataset, run.device)
         step = state["step"]
+    if run.is_main and config.tensorboard:  # what the interrupted run logged after its checkpoint is dropped
+        run.board = summary_writer(config.tensorboard, purge_step=step + 1 if step else None)
     if run.is_main:
         truncate_logs(run.out_dir, run.summary_dir, step)  # a run interrupted before its first checkpoint: 0
         if step:
@@ -191,15 +198,23 @@ def metrics_row(run, step, loss, logits, targets, learning_rate, validation=None
     if validation is not None:
         row["val_loss"], row["val_accuracy"] = evaluate(run.model, *validation, run.device)
     append_line(run.summary_dir / METRICS, ",".join(str(row[k]) for k in METRIC_FIELDS))
+    if run.board is not None:
+        for key in METRIC_FIELDS[1:]:
+            if row[key] != "":
+                group, tag = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
+                run.board.add_scalar(f"{group}/{tag}", row[key], step)
     return row
 
 
 def write_samples(path, model, vocabulary, step, seed, device, lengths):
-    """Append the samples of the report's tables 5-7 for this step."""
+    """Append the samples of the report's tables 5-7 for this step; the lines written, without the header."""
     generator = torch.Generator(device=device).manual_seed(derive_seed(seed, (SAMPLE_STREAM, step)))
     append_line(path, f"=== step {step} ===")
-    for length, mode, text in training_samples(model, vocabulary, generator, lengths):
-        append_line(path, f"[{mode}, {length}] " + text.replace("\n", "\\n"))
+    lines = [f"[{mode}, {length}] " + text.replace("\n", "\\n")
+             for length, mode, text in training_samples(model, vocabulary, generator, lengths)]
+    for line in lines:
+        append_line(path, line)
+    return lines
 
 
 def save(run, step):
@@ -238,11 +253,15 @@ def train(config):
                 bar.write(progress_line(step, config.train_steps, config.batch_size, config.batch_size / step_seconds,
                                         row["accuracy"], row["loss"]))
         if run.is_main and step % config.sample_every == 0:
-            write_samples(run.out_dir / SAMPLES, run.model, run.dataset.vocabulary, step, config.seed, run.device,
-                          sample_lengths)
+            lines = write_samples(run.out_dir / SAMPLES, run.model, run.dataset.vocabulary, step, config.seed,
+                                  run.device, sample_lengths)
+            if run.board is not None:  # Markdown: two spaces end a line
+                run.board.add_text("samples", "  \n".join(lines), step)
         if step % config.checkpoint_every == 0 or step == config.train_steps:
             save(run, step)
     bar.close()
+    if run.board is not None:
+        run.board.close()
     return run.rank, row
 
 
@@ -251,7 +270,7 @@ def dry_run(config):
     with tempfile.TemporaryDirectory() as tmp:
         steps = min(config.train_steps, 3)
         train(config.replace(out_dir=tmp, summary_path=None, resume=False, train_steps=steps, print_every=steps,
-                             sample_every=steps))
+                             sample_every=steps, tensorboard=None))
         samples = Path(tmp, SAMPLES)
         if samples.exists():  # written by rank 0 only
             print(samples.read_text(encoding="utf-8"))
