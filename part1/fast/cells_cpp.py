@@ -13,7 +13,7 @@ from pathlib import Path
 
 NAME = "part1_cells"
 SOURCE = Path(__file__).resolve().parent / "csrc" / "cells.cpp"
-FLAGS = ["-O3"]
+FLAGS = ["/O2"] if sys.platform == "win32" else ["-O3"]  # MSVC on Windows, gcc or clang elsewhere
 
 class CppCells:
     """The compiled module behind the same calls as part1.fast.cells_torch."""
