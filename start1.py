@@ -14,4 +14,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    run_main(main, Path(__file__).name)
+    run_main(main, Path(__file__).name, "finished runs are kept; run the same command again to train the rest")

@@ -46,7 +46,7 @@ def fetch(name, dest_dir=ASSETS, base_url=BASE_URL, timeout=60):
             raise UserError(f"{url} has sha256 {got[:12]}..., not the course's {BOOKS[name][:12]}...; nothing "
                             f"was saved: put the course's file at {path} by hand")
         os.replace(tmp, path)
-    except (urllib.error.URLError, OSError) as e:
+    except (urllib.error.URLError, OSError, ValueError) as e:  # ValueError: a malformed URL
         reason = getattr(e, "reason", None) or e
         raise UserError(f"could not download {url} ({reason}); check the connection or put the file at "
                         f"{path} by hand") from None

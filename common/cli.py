@@ -1,5 +1,6 @@
 """Command-line plumbing: user mistakes become one line on stderr and exit code 2, never a traceback."""
 import argparse
+import math
 import sys
 from dataclasses import field, fields
 from datetime import datetime
@@ -16,16 +17,18 @@ class ArgumentParser(argparse.ArgumentParser):
         raise UserError(f"{message} (see --help)")
 
 
-def run_main(main, prog):
-    """Call main(); report a UserError or Ctrl-C in one line and exit non-zero."""
+def run_main(main, prog, interrupted="nothing was written"):
+    """Call main(); report a UserError, or Ctrl-C with what is left, in one line; exit non-zero.
+
+    What is left after Ctrl-C: the KeyboardInterrupt's message where main() gave one, else `interrupted`.
+    """
     try:
         main()
     except UserError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; finished results are kept, run the same command again to resume",
-              file=sys.stderr)
+    except KeyboardInterrupt as e:
+        print(f"{prog}: interrupted; {str(e) or interrupted}", file=sys.stderr)
         sys.exit(130)
 
 
@@ -55,11 +58,33 @@ def add_options(parser, config_class, exclude=()):
             parser.add_argument(flag, dest=f.name, type=meta.pop("type", f.type), default=f.default, **meta)
 
 
+SEED_LIMIT = 2 ** 63  # torch.manual_seed's largest seed is 2**64 - 1; a round bound below it
+
+
 def check_at_least(lowest, **values):
-    """A UserError naming the first option (--name) whose value is below `lowest`; None values are not given."""
+    """A UserError naming the first option (--name) whose value is below `lowest` or not a number (NaN); None
+    values are not given."""
     for name, value in values.items():
-        if value is not None and value < lowest:
+        if value is not None and not value >= lowest:
             raise UserError(f"--{name} must be {'at least ' + str(lowest) if lowest else '0 or more'}, got {value}")
+
+
+def check_finite(**values):
+    """A UserError naming the first option (--name) whose value is NaN or infinite; None values are not given."""
+    for name, value in values.items():
+        if value is not None and not math.isfinite(value):
+            raise UserError(f"--{name} must be a finite number, got {value}")
+
+
+def check_seeds(name, seeds):
+    """A UserError when a seed of the option --name is negative, too large or repeated."""
+    seeds = [seeds] if isinstance(seeds, int) else list(seeds or [])
+    for seed in seeds:
+        if not 0 <= seed < SEED_LIMIT:
+            raise UserError(f"--{name} must be from 0 to 2**63 - 1, got {seed}")
+    repeated = sorted({seed for seed in seeds if seeds.count(seed) > 1})
+    if repeated:
+        raise UserError(f"--{name}: {' '.join(map(str, repeated))} given more than once; each seed is one run")
 
 
 def check_positive(**values):

@@ -1,80 +1,177 @@
-"""Files written atomically (temporary file, then rename), JSON lines, and writable output folders."""
+"""Files that survive interruption and concurrency: replaced atomically (temporary file, fsync, rename), appended
+under a lock, temporaries of killed processes removed; and writable output folders."""
 import csv
 import io
 import json
 import os
-import tempfile
+import re
+import secrets
+import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from filelock import FileLock
+
 from common.cli import UserError
+
+TEMPORARY = re.compile(r"^\..+\.(\d+)-[0-9a-f]{8}\.tmp")  # .NAME.PID-TOKEN.tmp.SUFFIX, see replaced_atomically
+STALE_SECONDS = 3600  # where a writer's life cannot be checked (Windows), a temporary this old is stale
 
 
 def ensure_writable_dir(path, option="--out_dir"):
-    """Create `path` if needed and prove that files can be written there; else a UserError naming `option`."""
+    """Create `path` if needed, prove that files can be written there (else a UserError naming `option`), and
+    remove the temporary files that killed processes left there."""
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
+        probe = path / f".write-probe.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        probe.touch()
+        probe.unlink()
     except OSError as e:
         raise UserError(f"cannot write to output folder '{path}' ({e.strerror}); "
                         f"choose another with {option}") from None
+    remove_stale_temporaries(path)
     return path
+
+
+def check_writable_dir(path, option="--out_dir"):
+    """A UserError naming `option` unless `path` is, or could be made as, a folder to write in; creates nothing.
+    """
+    path = Path(path)
+    existing = next(p for p in (path, *path.parents) if p.exists() or p == p.parent)
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        why = "not a folder" if not existing.is_dir() else "no permission to write"
+        raise UserError(f"cannot write to output folder '{path}' ('{existing}': {why}); choose another with {option}")
+    return path
+
+
+def writer_alive(pid, path):
+    """Whether the process that made the temporary file `path` may still be writing it."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":  # no harmless probe of another process here: go by the file's age
+        return time.time() - path.stat().st_mtime < STALE_SECONDS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder):
+    """Delete the temporary files in `folder` whose writer was killed before it could rename them."""
+    for path in Path(folder).glob(".*.tmp*"):
+        match = TEMPORARY.match(path.name)
+        try:
+            if match and not writer_alive(int(match.group(1)), path):
+                path.unlink()
+        except OSError:  # gone already, or not ours to remove
+            pass
+
+
+def sync_folder(folder):
+    """Make a rename in `folder` durable (POSIX: fsync the directory; elsewhere nothing to do)."""
+    if os.name == "posix":
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 @contextmanager
 def replaced_atomically(path):
-    """Yield a temporary path beside `path` to write; on success it replaces `path`, on failure it is removed.
-
-    Readers see either the old or the new file, never a part of one.
+    """Yield a temporary path beside `path` to write; on success it is synced to disk and replaces `path`, on
+    failure it is removed. Readers see the old or the new file, never a part of one, also after a power loss.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
-    os.close(fd)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp{path.suffix}")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # permissions as any new file's
     try:
         yield tmp
+        fd = os.open(tmp, os.O_RDWR)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
+        sync_folder(path.parent)
     except BaseException:
-        os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise
 
 
 def atomic_write_text(path, text):
     """Write `text` to `path` atomically."""
-    with replaced_atomically(path) as tmp, open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
+    with replaced_atomically(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
 
 
-def read_jsonl(path):
-    """All records of a JSON-lines file ([] when absent); a corrupt line is a UserError naming it."""
+def lock_of(path):
+    """The lock that serialises the writers of `path` across processes: a hidden file beside it."""
+    path = Path(path)
+    return FileLock(path.with_name(f".{path.name}.lock"))
+
+
+def repair_torn_tail(path):
+    """Cut a last line without its newline (left by a process killed while appending) off `path`, with a warning."""
+    with open(path, "rb+") as f:
+        data = f.read()
+        if not data or data.endswith(b"\n"):
+            return
+        keep = data.rfind(b"\n") + 1
+        f.truncate(keep)
+    print(f"warning: removed a last line of {len(data) - keep} bytes from '{path}', cut short by an interrupted "
+          f"write", file=sys.stderr)
+
+
+def read_jsonl(path, required=()):
+    """All records of a JSON-lines file ([] when absent). A last line cut short by a kill is skipped with a
+    warning; any other line that is not a JSON record with the `required` keys is a UserError naming it."""
     path = Path(path)
     if not path.exists():
         return []
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        why = "is not UTF-8 text" if isinstance(e, UnicodeDecodeError) else f"cannot be read ({e.strerror})"
+        raise UserError(f"'{path}' {why}; move it away to start afresh, or give another --out_dir") from None
+    lines = text.split("\n")
     records = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
             record = None
-        if not isinstance(record, dict):
-            raise UserError(f"line {number} of '{path}' is not a JSON record; "
-                            f"delete or repair that line and run again (the other lines are kept)")
+        if number == len(lines) and not isinstance(record, dict):  # no newline after it: torn
+            print(f"warning: ignoring the last line of '{path}', cut short by an interrupted write",
+                  file=sys.stderr)
+            break
+        missing = [key for key in required if key not in record] if isinstance(record, dict) else None
+        if missing is None or missing:
+            what = "is not a JSON record" if missing is None else f"lacks {', '.join(map(repr, missing))}"
+            raise UserError(f"line {number} of '{path}' {what}; delete or repair that line and run again "
+                            f"(the other lines are kept)")
         records.append(record)
     return records
 
 
 def append_jsonl(path, record):
-    """Append one record as a JSON line; the file is replaced atomically, so no line is ever half written."""
+    """Append one record as a JSON line, under the file's lock and synced to disk: concurrent writers lose
+    nothing, and a line torn by an earlier kill is cut off first."""
     path = Path(path)
-    old = path.read_text(encoding="utf-8") if path.exists() else ""
-    if old and not old.endswith("\n"):
-        old += "\n"
-    atomic_write_text(path, old + json.dumps(record, sort_keys=True) + "\n")
+    with lock_of(path):
+        if path.exists():
+            repair_torn_tail(path)
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, sort_keys=True) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
 
 
 def append_line(path, line):

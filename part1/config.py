@@ -5,7 +5,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
-from common.cli import UserError, check_at_least, check_positive, option, parse_into
+from common.cli import UserError, check_at_least, check_finite, check_positive, check_seeds, option, parse_into
 from common.device import DEVICE_HELP
 
 MODEL_TYPES = ("RNN", "LSTM")
@@ -75,8 +75,11 @@ class TrainConfig:
         check_at_least(1, input_length=self.input_length, num_hidden=self.num_hidden, batch_size=self.batch_size,
                        train_steps=self.train_steps, eval_size=self.eval_size)
         check_at_least(10, num_classes=self.num_classes)  # one class per digit
-        check_at_least(0, num_threads=self.num_threads, print_every=self.print_every)
+        check_at_least(0, num_threads=self.num_threads, print_every=self.print_every, min_steps=self.min_steps,
+                       conv_eps=self.conv_eps)
         check_positive(learning_rate=self.learning_rate, max_norm=self.max_norm)  # max_norm None: no clipping
+        check_finite(forget_bias=self.forget_bias, conv_eps=self.conv_eps)
+        check_seeds("seed", self.seed)
 
     def replace(self, **changes):
         """A copy with `changes` applied (and checked)."""

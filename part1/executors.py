@@ -35,7 +35,7 @@ class LocalExecutor:
                 train_group(group, save)
             return
         # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
-        with multiprocessing.get_context("spawn").Pool(self.jobs) as pool:
+        with multiprocessing.get_context("spawn").Pool(min(self.jobs, len(groups))) as pool:
             for records in pool.imap_unordered(train_quietly, groups):
                 for record in records:
                     save(record)

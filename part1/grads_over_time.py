@@ -5,7 +5,7 @@ python -m part1.grads_over_time   # both panels of the report's Figure 3: LSTM f
 import torch
 import torch.nn.functional as F
 
-from common.cli import ArgumentParser, UserError, check_at_least, run_main
+from common.cli import ArgumentParser, UserError, check_at_least, check_finite, check_seeds, run_main
 from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir, write_csv
 from common.seeding import derive_seed
@@ -92,6 +92,9 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     check_at_least(1, input_length=args.input_length, batch_size=args.batch_size, num_hidden=args.num_hidden)
     check_at_least(0, trained_steps=args.trained_steps)
+    for forget_bias in args.forget_bias:
+        check_finite(forget_bias=forget_bias)
+    check_seeds("seed", args.seed)
     device = resolve_device(args.device)
     if device.type == "mps":
         raise UserError("the gradient norms are computed in float64, which Apple GPUs (MPS) do not support; "

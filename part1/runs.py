@@ -1,12 +1,17 @@
-"""The finished runs of a sweep: runs.jsonl, one record per line, keyed by the run's TrainConfig.key(), and each
-run's training loss per step in curves/, a CSV file named in its record."""
+"""The finished runs of a sweep: runs.jsonl, one record per line, keyed by the run's TrainConfig.key(); each
+run's training loss per step in curves/, a CSV file named in its record; and the claims of the runs in training.
+"""
 import csv
 from pathlib import Path
 
-from common.files import append_jsonl, read_jsonl, write_csv
+from filelock import FileLock, Timeout
+
+from common.cli import UserError
+from common.files import append_jsonl, ensure_writable_dir, read_jsonl, write_csv
 from part1.config import digest_of, key_of
 
-CURVES = "curves"
+CURVES, CLAIMS = "curves", ".claims"
+RECORD_KEYS = ("model_type", "input_length", "seed", "steps", "converged", "test_accuracy", "config")
 
 
 def curve_name(record):
@@ -20,8 +25,15 @@ class RunStore:
 
     def __init__(self, path):
         self.path = Path(path)
-        # A corrupt line is a UserError naming it.
-        self.done = {key_of(r["config"]): r for r in read_jsonl(path) if isinstance(r.get("config"), dict)}
+        self.reload()
+
+    def reload(self):
+        """Read runs.jsonl again, with what other processes appended; a corrupt line is a UserError naming it."""
+        records = read_jsonl(self.path, RECORD_KEYS)
+        if not all(isinstance(r["config"], dict) for r in records):
+            raise UserError(f"a record in '{self.path}' has a config that is not a JSON object; delete or repair "
+                            f"its line and run again")
+        self.done = {key_of(r["config"]): r for r in records}
 
     def __contains__(self, config):
         return config.key() in self.done
@@ -32,7 +44,7 @@ class RunStore:
         losses = record.pop("losses", None)
         if losses is not None:  # written first: a record in runs.jsonl always has its curve
             record["loss_curve"] = curve_name(record)
-            (self.path.parent / CURVES).mkdir(exist_ok=True)
+            ensure_writable_dir(self.path.parent / CURVES)
             write_csv(self.path.parent / record["loss_curve"],
                       [{"step": step, "loss": f"{loss:.6g}"} for step, loss in enumerate(losses, start=1)])
         append_jsonl(self.path, record)
@@ -45,6 +57,36 @@ class RunStore:
     def records(self, configs):
         """The records of the finished ones among `configs`, in their order."""
         return [self.done[c.key()] for c in configs if c in self]
+
+
+class Claims:
+    """The runs that processes sharing a sweep folder are training: a lock file per run, held while it trains, so
+    that two sweeps started at once train each run once. A killed process's claims are free again at once (the
+    operating system drops its locks)."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder) / CLAIMS
+        self.held = {}
+
+    def take(self, config, wait=False):
+        """Claim the run of `config`; False when another process holds it (wait: until that one lets it go)."""
+        self.folder.mkdir(exist_ok=True)
+        lock = FileLock(self.folder / f"{digest_of(config.key())}.lock", timeout=-1 if wait else 0)
+        try:
+            lock.acquire()
+        except Timeout:
+            return False
+        self.held[config.key()] = lock
+        return True
+
+    def release(self, key):
+        lock = self.held.pop(key, None)
+        if lock is not None:
+            lock.release()
+
+    def release_all(self):
+        for key in list(self.held):
+            self.release(key)
 
 
 def read_losses(folder, record):

@@ -6,20 +6,22 @@ writer of runs.jsonl.
 """
 import math
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 from tqdm import tqdm
 
-from common.cli import UserError, check_at_least, option
+from common.cli import UserError, check_at_least, check_seeds, option
 from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir, write_csv
-from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES, max_norm_value
+from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES, key_of, max_norm_value
 from part1.executors import LocalExecutor
 from part1.plots import plot_accuracy_vs_length, plot_loss_curves
 from part1.presets import PRESETS, plan
 from part1.report import REPORT_ACCURACY
-from part1.runs import CURVES, RunStore, read_losses
+from part1.runs import CURVES, Claims, RunStore, read_losses
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,15 @@ class SweepConfig:
         check_at_least(1, steps=self.steps, jobs=self.jobs, threads_per_run=self.threads_per_run,
                        slurm_time=self.slurm_time, slurm_array_limit=self.slurm_array_limit)
         check_at_least(0, slurm_gpus=self.slurm_gpus)
+        check_seeds("seeds", self.seeds)
+        for name in ("models", "lengths"):
+            values = list(getattr(self, name) or [])
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
+                raise UserError(f"--{name}: {' '.join(map(str, repeated))} given more than once")
+        if self.replot and self.dry_run:
+            raise UserError("--replot redraws from runs.jsonl and --dry-run trains in a temporary folder; "
+                            "give one of them")
         for f in fields(self):  # the command line's choices, also for configs made in code
             value, choices = getattr(self, f.name), f.metadata.get("choices")
             values = [] if value is None else value if f.metadata.get("nargs") else [value]
@@ -94,8 +105,12 @@ def seed_groups(configs, together=True):
 
 def run_sweep(configs, runs_path, executor, seeds_together=False):
     """Train every config not yet in runs.jsonl with `executor`, saving each record as it finishes; return all
-    records in the order of `configs`. seeds_together: the seeds of one (model, length) train side by side."""
-    store = RunStore(runs_path)
+    records in the order of `configs`. seeds_together: the seeds of one (model, length) train side by side.
+
+    Each run is claimed before it is trained: runs that another process (the same sweep started twice) is
+    training are waited for, and trained here only if that process dies first.
+    """
+    store, claims = RunStore(runs_path), Claims(runs_path.parent)
     todo = store.missing(configs)
     if len(todo) < len(configs):
         tqdm.write(f"{len(configs) - len(todo)} of {len(configs)} runs already in {runs_path}; skipping them")
@@ -103,13 +118,30 @@ def run_sweep(configs, runs_path, executor, seeds_together=False):
 
     def save(record):
         store.add(record)
-        bar.update()
+        claims.release(key_of(record["config"]))
         bar.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
                   f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
 
     try:
-        executor(seed_groups(todo, seeds_together), save)
+        while todo:
+            mine = [c for c in todo if claims.take(c)]
+            store.reload()  # what another process finished before we claimed it is not trained again
+            for c in mine:
+                if c in store:
+                    claims.release(c.key())
+            mine = store.missing(mine)
+            if mine:
+                executor(seed_groups(mine, seeds_together), save)
+            elif store.missing(todo):  # all claimed elsewhere: wait for the first, then look again
+                bar.write(f"{len(store.missing(todo))} run(s) are being trained by another process; waiting")
+                claims.take(store.missing(todo)[0], wait=True)
+                claims.release_all()
+                store.reload()
+            todo = store.missing(todo)
+            bar.n = bar.total - len(todo)
+            bar.refresh()
     finally:
+        claims.release_all()
         bar.close()
     return store.records(configs)
 
@@ -142,9 +174,9 @@ def summarize(records):
     return rows
 
 
-def report(records, out_dir, preset_name, reference=None):
-    """Write the summary CSV and the figure of a sweep's records and print the table; reference: the report's
-    {(model, input length): (mean, std)}, printed and drawn beside ours."""
+def report(records, out_dir, preset_name, reference=None, kept=True):
+    """Write the summary CSV and the figures of a sweep's records and print the table; reference: the report's
+    {(model, input length): (mean, std)}, printed and drawn beside ours; kept: say where the files are."""
     rows = summarize(records)
     summary_path = out_dir / f"{preset_name}_summary.csv"
     figure_path = out_dir / f"{preset_name}_accuracy.png"
@@ -163,8 +195,9 @@ def report(records, out_dir, preset_name, reference=None):
             mean, std = reference[r["model_type"], r["input_length"]]
             line += f" {mean:>8.4f} ± {std:.4f}"
         print(line)
-    print(f"Wrote {summary_path}, {figure_path}" + (f" and {loss_path}" if loss_path else "")
-          + f"; every run is in {out_dir / 'runs.jsonl'}, its loss curve in {out_dir / CURVES}")
+    if kept:
+        print(f"Wrote {summary_path}, {figure_path}" + (f" and {loss_path}" if loss_path else "")
+              + f"; every run is in {out_dir / 'runs.jsonl'}, its loss curve in {out_dir / CURVES}")
     return rows
 
 
@@ -188,6 +221,9 @@ def plot_losses(records, out_dir, path, title):
 def executor(config, jobs_dir):
     """How the runs are trained, and whether seeds go together by default: on GPUs, where they run at once."""
     if config.launcher == "slurm":  # the jobs resolve --device on their own nodes
+        if shutil.which("sbatch") is None:
+            raise UserError("--launcher slurm: SLURM's sbatch is not found on this machine; run on the cluster's "
+                            "login node, or train here with --launcher local")
         from part1.launch import SubmititExecutor
         return (SubmititExecutor(jobs_dir, "slurm", config.slurm_partition, config.slurm_time, config.slurm_gpus,
                                  config.slurm_array_limit), config.slurm_gpus > 0)
@@ -201,17 +237,19 @@ def executor(config, jobs_dir):
 def sweep(config):
     """Train (or, with replot, read) the sweep's runs, then write its summary and figure; the summary rows."""
     configs = config.plan()
-    if config.tensorboard and not config.replot:
-        ensure_writable_dir(config.tensorboard, "--tensorboard")
-    out_dir = ensure_writable_dir(config.out_dir)
-    runs_path = out_dir / "runs.jsonl"
-    if config.replot:
+    runs_path = Path(config.out_dir) / "runs.jsonl"
+    if config.replot:  # everything is checked before a folder is made
         records = finished_records(configs, runs_path)
+        out_dir = ensure_writable_dir(config.out_dir)
     else:
-        run, on_gpus = executor(config, out_dir / "jobs")
+        run, on_gpus = executor(config, runs_path.parent / "jobs")
+        if config.tensorboard:
+            ensure_writable_dir(config.tensorboard, "--tensorboard")
+        out_dir = ensure_writable_dir(config.out_dir)
         together = config.seeds_together == "on" or (config.seeds_together == "auto" and on_gpus)
         records = run_sweep(configs, runs_path, run, together)
-    return report(records, out_dir, config.preset, REPORT_ACCURACY if config.preset == "paper" else None)
+    return report(records, out_dir, config.preset, REPORT_ACCURACY if config.preset == "paper" else None,
+                  kept=not config.dry_run)
 
 
 def main(config):

@@ -8,7 +8,8 @@ from tqdm import tqdm
 from common.cli import progress_line, run_main
 from common.device import resolve_device, torch_threads
 from common.evaluation import evaluate as common_evaluate
-from common.files import ensure_writable_dir
+from common.files import check_writable_dir, ensure_writable_dir
+from common.memory import check_fits
 from common.tensorboard import summary_writer
 from part1.config import parse_config
 from part1.dataset import train_and_test_data
@@ -29,6 +30,17 @@ def make_model(config, device):
     if config.model_type == "LSTM":
         kwargs["forget_bias"] = config.forget_bias
     return MODELS[config.model_type](**kwargs)
+
+
+def bytes_needed(config):
+    """About how many bytes a run allocates: test set, one step's activations and gradients, parameters with
+    their optimizer state, and the loss of every step (kept on the device and in the record)."""
+    T, B, n, d = config.input_length, config.batch_size, config.num_hidden, config.input_dim
+    gates = 4 if config.model_type == "LSTM" else 1
+    test_set = config.eval_size * T * max(d, 2) * 4 + min(config.eval_size, 1024) * T * gates * n * 4
+    step = B * T * (d + (3 * gates + 2) * n) * 4
+    parameters = 4 * (gates * n * (n + d + 1) + config.num_classes * (n + 1)) * 4
+    return test_set + step + parameters + config.train_steps * 40
 
 
 def make_optimizer(config, model, capturable=False):
@@ -65,6 +77,8 @@ class Run:
 
     def __init__(self, config, device, capturable=False):
         self.config = config
+        check_fits(device, bytes_needed(config), input_length=config.input_length, num_hidden=config.num_hidden,
+                   batch_size=config.batch_size, eval_size=config.eval_size, train_steps=config.train_steps)
         torch.manual_seed(config.seed)
         self.train_data, (self.test_inputs, self.test_targets) = train_and_test_data(
             config.input_length, config.seed, config.eval_size, one_hot=config.input_dim == 10, device=device)
@@ -202,21 +216,22 @@ def train_together(configs, progress=True, on_record=None):
 def main(argv=None):
     config = parse_config(argv)
     if config.dry_run:
-        config = config.replace(train_steps=min(config.train_steps, 3), eval_size=min(config.eval_size, 256))
+        config = config.replace(train_steps=min(config.train_steps, 3), eval_size=min(config.eval_size, 256),
+                                tensorboard=None)
     resolve_device(config.device)
-    if config.dry_run:
-        config = config.replace(tensorboard=None)
-    elif config.tensorboard:
-        ensure_writable_dir(config.tensorboard, "--tensorboard")
-    out_dir = None if config.dry_run else ensure_writable_dir(config.out_dir)
+    if not config.dry_run:  # checked now (runs.jsonl read too), made when there is something to write
+        store = RunStore(check_writable_dir(config.out_dir) / "runs.jsonl")
+        if config.tensorboard:
+            check_writable_dir(config.tensorboard, "--tensorboard")
     record, _ = train(config)
     print(f"Done training. {record['model_type']}, input length {record['input_length']}, seed {record['seed']}: "
           f"test accuracy {record['test_accuracy']:.4f} after {record['steps']} steps "
           f"(converged: {'yes' if record['converged'] else 'no'}), {record['wall_seconds']:.1f} s")
-    if out_dir is not None:
-        stored = RunStore(out_dir / "runs.jsonl").add(record)
-        print(f"Result appended to {out_dir / 'runs.jsonl'}, its loss curve is {out_dir / stored['loss_curve']}")
+    if not config.dry_run:
+        ensure_writable_dir(config.out_dir)
+        stored = store.add(record)
+        print(f"Result appended to {store.path}, its loss curve is {store.path.parent / stored['loss_curve']}")
 
 
 if __name__ == "__main__":
-    run_main(main, "part1.train")
+    run_main(main, "part1.train", "nothing was written: a run is recorded when it finishes")

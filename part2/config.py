@@ -2,7 +2,7 @@
 line generated from them, and start2.py's presets."""
 from dataclasses import asdict, dataclass, replace
 
-from common.cli import UserError, check_at_least, check_positive, option, parse_into
+from common.cli import UserError, check_at_least, check_positive, check_seeds, option, parse_into
 from common.device import DEVICE_HELP
 
 # Options that change where or how often a run reports, not what it computes: free to change on --resume.
@@ -49,6 +49,7 @@ class TrainConfig:
             raise UserError(f"--dropout_keep_prob must be in (0, 1], got {self.dropout_keep_prob}")
         check_positive(learning_rate=self.learning_rate, learning_rate_decay=self.learning_rate_decay,
                        max_norm=self.max_norm)
+        check_seeds("seed", self.seed)
 
     def replace(self, **changes):
         """A copy with `changes` applied (and checked)."""

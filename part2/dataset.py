@@ -9,12 +9,17 @@ from part2.vocabulary import decode, encode
 
 
 def read_text(filename):
-    """The book as a string: UTF-8 without a leading byte-order mark, or ISO-8859-1 when not UTF-8."""
+    """The book as a string: UTF-8 without a leading byte-order mark, or ISO-8859-1 when not UTF-8; a file that
+    is not text (NUL bytes, or more than 1 % control characters) is a ValueError."""
     raw = Path(filename).read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("iso-8859-1")  # the course's calculus book is ISO-8859-1
+    controls = sum(1 for c in text if ord(c) < 32 and c not in "\n\r\t\f")
+    if "\x00" in text or controls > len(text) / 100:
+        raise ValueError(f"'{filename}' is not a text file (it holds NUL bytes or control characters); give a "
+                         f"plain-text book with --txt_file")
     return text.removeprefix("\ufeff")
 
 

@@ -5,7 +5,7 @@ Greedy by default; --tau T samples from softmax(T * logits) (the report's conven
 """
 import torch
 
-from common.cli import ArgumentParser, UserError, check_at_least, check_positive, run_main
+from common.cli import ArgumentParser, UserError, check_at_least, check_positive, check_seeds, run_main
 from common.device import DEVICE_HELP, resolve_device
 from part2.checkpoint import load_checkpoint
 from part2.model import TextGenerationModel
@@ -16,9 +16,13 @@ def load_model(path, device):
     """(model in eval mode, vocabulary) from a part2.train checkpoint, on `device` whatever it was trained on."""
     state = load_checkpoint(path, device)
     config = state["config"]
-    model = TextGenerationModel(config["batch_size"], config["seq_length"], len(state["vocabulary"]),
-                                config["lstm_num_hidden"], config["lstm_num_layers"], device=device)
-    model.load_state_dict(state["model"])
+    try:
+        model = TextGenerationModel(config["batch_size"], config["seq_length"], len(state["vocabulary"]),
+                                    config["lstm_num_hidden"], config["lstm_num_layers"], device=device)
+        model.load_state_dict(state["model"])
+    except (KeyError, TypeError, ValueError, RuntimeError):  # a configuration that does not fit its weights
+        raise UserError(f"the weights in '{path}' do not fit the configuration stored with them; the checkpoint "
+                        f"is damaged or was edited") from None
     return model.eval(), state["vocabulary"]
 
 
@@ -42,6 +46,7 @@ def main(argv=None):
     check_at_least(0, length=args.length)
     check_positive(tau=args.tau, temperature=args.temperature)
     check_at_least(1, beam_width=args.beam_width)
+    check_seeds("seed", args.seed)
     device = resolve_device(args.device)
     model, vocabulary = load_model(args.checkpoint, device)
     generator = torch.Generator(device=device).manual_seed(args.seed)

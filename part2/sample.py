@@ -45,6 +45,8 @@ def generate(model, prompt, length, tau=None, generator=None):
 @torch.no_grad()
 def beam_search(model, prompt, length, beam_width):
     """The continuation (length,) of a 1-D prompt with the highest log-probability found by beam search."""
+    if length == 0:
+        return prompt.new_zeros(0), 0.0
     was_training = model.training
     model.eval()
     logits, state = model(prompt[None])

@@ -4,7 +4,7 @@ python -m part2.temperature   # tau = 0.5, 1 and 2, one panel each
 """
 import torch
 
-from common.cli import ArgumentParser, UserError, check_positive, run_main
+from common.cli import ArgumentParser, UserError, check_positive, check_seeds, run_main
 from common.figures import finish_figure, panels
 from common.files import ensure_writable_dir
 
@@ -51,6 +51,7 @@ def main(argv=None):
         raise UserError(f"--num_classes must be between 2 and 100, got {args.num_classes}")
     for tau in args.taus:
         check_positive(taus=tau)
+    check_seeds("seed", args.seed)
     out_dir = ensure_writable_dir(args.out_dir)
     x = gaussian_logits(args.num_classes, args.seed)
     plot_temperatures(x, args.taus, out_dir / "temperature.png")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from common.cli import UserError, progress_line, run_main
@@ -47,6 +48,7 @@ class Run:
     trained: torch.nn.Module  # the model, in DistributedDataParallel with several processes
     optimizer: torch.optim.Optimizer
     scheduler: object
+    lock: object  # process 0's claim on out_dir (claim_out_dir), None elsewhere
     board: object = None  # a TensorBoard SummaryWriter on rank 0 with --tensorboard, opened once resumed
 
     @property
@@ -71,15 +73,40 @@ def make_model(config, vocab_size, device):
                                config.lstm_num_layers, device=device, dropout=1.0 - config.dropout_keep_prob)
 
 
+def check_out_dir(config):
+    """Before anything is written: --resume needs a checkpoint in --out_dir, and a new run needs none there."""
+    path = Path(config.out_dir) / CHECKPOINT
+    if config.resume and not path.is_file():
+        raise UserError(f"--resume: '{config.out_dir}' holds no {CHECKPOINT} to continue; check --out_dir, or "
+                        f"leave out --resume to start a new run")
+    if not config.resume and path.exists():
+        raise UserError(f"'{config.out_dir}' already holds a run ({CHECKPOINT}); add --resume to continue it "
+                        f"or choose another --out_dir")
+
+
+def claim_out_dir(out_dir):
+    """The folder's lock, held while this process trains: a second run into the same folder is refused."""
+    lock = FileLock(out_dir / ".training.lock", timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise UserError(f"another process is training into '{out_dir}'; wait for it to finish or choose another "
+                        f"--out_dir") from None
+    return lock
+
+
 def set_up(config):
-    """Join torchrun's processes (if any), check the folders, read the book, and build model and optimizer."""
+    """Join torchrun's processes (if any), check the options and read the book, then make the folders (claimed
+    by process 0), the model and the optimizer."""
     rank, world, device = distributed.setup(resolve_device(config.device))
+    check_out_dir(config)
+    dataset = load_dataset(config, rank)
     if config.tensorboard:
         ensure_writable_dir(config.tensorboard, "--tensorboard")
     out_dir = ensure_writable_dir(config.out_dir)
     summary_dir = ensure_writable_dir(config.summary_path or config.out_dir,
                                       "--summary_path" if config.summary_path else "--out_dir")
-    dataset = load_dataset(config, rank)
+    lock = claim_out_dir(out_dir) if rank == 0 else None
     torch.manual_seed(config.seed)
     model = make_model(config, dataset.vocab_size, device)
     if rank > 0:  # the same initial weights everywhere, but each rank its own dropout masks
@@ -88,7 +115,7 @@ def set_up(config):
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.learning_rate_step,
                                                 gamma=config.learning_rate_decay)
     return Run(config, rank, world, device, out_dir, summary_dir, dataset, model, distributed.data_parallel(model),
-               optimizer, scheduler)
+               optimizer, scheduler, lock)
 
 
 # --- resuming -----------------------------------------------------------------------------------------------------
@@ -147,11 +174,8 @@ def truncate_logs(out_dir, summary_dir, step):
 def resume(run):
     """Load the checkpoint of --resume and return its step, or 0 for a fresh run; make the logs match."""
     config, path = run.config, run.out_dir / CHECKPOINT
-    if path.exists() and not config.resume:
-        raise UserError(f"'{run.out_dir}' already holds a run ({CHECKPOINT}); add --resume to continue it "
-                        f"or choose another --out_dir")
     step = 0
-    if config.resume and path.exists():
+    if config.resume:  # check_out_dir() made sure that the checkpoint is there
         state = load_checkpoint(path, run.device)
         check_resumable(state, config, run.dataset, run.world, run.device)
         run.model.load_state_dict(state["model"])
@@ -277,6 +301,15 @@ def dry_run(config):
     print("Dry run done; nothing was kept.")
 
 
+def left_after_interruption(config):
+    """What an interrupted run leaves, and how to go on from it."""
+    if config.dry_run:
+        return "nothing was kept"
+    if (Path(config.out_dir) / CHECKPOINT).is_file():
+        return f"the last checkpoint in '{config.out_dir}' is kept; add --resume to continue from it"
+    return "no checkpoint was written yet; run the same command again to start over"
+
+
 def main(argv=None, config=None):
     """Train the run of the command line `argv`, or of `config` (a part2.config.TrainConfig) when given."""
     config = config or parse_config(argv)
@@ -284,6 +317,8 @@ def main(argv=None, config=None):
         if config.dry_run:
             return dry_run(config)
         rank, row = train(config)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(left_after_interruption(config)) from None
     finally:
         distributed.teardown()
     if rank > 0:

@@ -1,6 +1,7 @@
 """The assignment's six-node graph (question 3.2) and how far messages travel: python -m part3.example_graph."""
 import torch
 
+from common.cli import ArgumentParser, run_main
 from part3.gcn import GCN, normalize_adjacency
 
 NODES = "ABCDEF"
@@ -24,7 +25,8 @@ def influence(source, target, num_layers, seed=0):
     return X.grad[NODES.index(source)].norm().item()
 
 
-def main():
+def main(argv=None):
+    ArgumentParser(prog="python -m part3.example_graph", description=__doc__.splitlines()[0]).parse_args(argv)
     A_tilde = adjacency() + torch.eye(len(NODES))
     print("A~ = A + I (rows and columns A..F):")
     for name, row in zip(NODES, A_tilde.int().tolist()):
@@ -36,4 +38,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main, "part3.example_graph")

@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from common.cli import ArgumentParser, check_at_least, run_main
+from common.cli import ArgumentParser, check_at_least, check_positive, check_seeds, run_main
 from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir
 from part3.gcn import GCN, normalize_adjacency
@@ -71,6 +71,8 @@ def main(argv=None):
     p.add_argument("--device", default="auto", help=DEVICE_HELP)
     args = p.parse_args(argv)
     check_at_least(1, epochs=args.epochs)
+    check_positive(lr=args.lr)
+    check_seeds("seed", args.seed)
     device = resolve_device(args.device)
     out_dir = ensure_writable_dir(args.out_dir)
     snapshots = sorted({0, args.epochs // 30, args.epochs // 10, args.epochs // 3, args.epochs})

@@ -6,6 +6,7 @@ loaded from PyTorch's extension cache. Where it cannot be built, load() says why
 impl="fast" then uses the torch back end, which computes the same, and impl="torch" never tries the build.
 """
 import functools
+import hashlib
 import os
 import subprocess
 import sys
@@ -40,12 +41,14 @@ def load():
 
 
 def build_directory():
-    """Where the compiled module is cached: one folder per Python and PyTorch version, whose ABIs it depends on."""
+    """Where the compiled module is cached: a folder per Python and PyTorch version (whose ABIs it depends on)
+    and per source and flags, so that two checkouts or versions of cells.cpp never rebuild each other's."""
     import torch
     from torch.utils import cpp_extension
     root = os.environ.get("TORCH_EXTENSIONS_DIR") or cpp_extension.get_default_build_root()  # PyTorch's own setting
+    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join(FLAGS).encode()).hexdigest()[:12]
     return Path(root) / (
-        f"{NAME}-py{sys.version_info.major}{sys.version_info.minor}-torch{torch.__version__}")
+        f"{NAME}-py{sys.version_info.major}{sys.version_info.minor}-torch{torch.__version__}-{digest}")
 
 
 def _build():
