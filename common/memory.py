@@ -24,5 +24,6 @@ def check_fits(device, needed, **sizes):
     if total is None or needed <= total:
         return
     options = ", ".join(f"--{name} {value}" for name, value in sizes.items())
-    raise UserError(f"{options} need about {needed / GIB:,.0f} GiB, more than the {total / GIB:,.0f} GiB of "
-                    f"memory of this {device.type.upper()}; make the largest of them smaller")
+    need, fix = ("needs", "make it smaller") if len(sizes) == 1 else ("need", "make the largest of them smaller")
+    raise UserError(f"{options} {need} about {needed / GIB:,.0f} GiB, more than the {total / GIB:,.0f} GiB of "
+                    f"memory of this {device.type.upper()}; {fix}")

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from common.cli import ArgumentParser, UserError, check_at_least, check_finite, check_seeds, run_main
 from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir, write_csv
+from common.memory import check_fits
 from common.seeding import derive_seed
 from part1.dataset import PalindromeDataset
 from part1.plots import group_curves, plot_gradient_norms
@@ -99,6 +100,9 @@ def main(argv=None):
     if device.type == "mps":
         raise UserError("the gradient norms are computed in float64, which Apple GPUs (MPS) do not support; "
                         "use --device cpu")
+    # float64 activations and gradients of every step of the batch, kept for the norms, for the LSTM's gates
+    check_fits(device, args.batch_size * args.input_length * args.num_hidden * 8 * 16 + args.num_hidden ** 2 * 8 * 16,
+               input_length=args.input_length, batch_size=args.batch_size, num_hidden=args.num_hidden)
     out_dir = ensure_writable_dir(args.out_dir)
     rows = collect(args, device)
 

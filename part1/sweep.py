@@ -18,6 +18,7 @@ from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir, write_csv
 from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES, key_of, max_norm_value
 from part1.executors import LocalExecutor
+from part1.train import check_memory
 from part1.plots import plot_accuracy_vs_length, plot_loss_curves
 from part1.presets import PRESETS, plan
 from part1.report import REPORT_ACCURACY
@@ -237,6 +238,9 @@ def executor(config, jobs_dir):
 def sweep(config):
     """Train (or, with replot, read) the sweep's runs, then write its summary and figure; the summary rows."""
     configs = config.plan()
+    if not config.replot and config.launcher == "local":  # SLURM's nodes have memories of their own
+        for c in configs:
+            check_memory(c, resolve_device(c.device))
     runs_path = Path(config.out_dir) / "runs.jsonl"
     if config.replot:  # everything is checked before a folder is made
         records = finished_records(configs, runs_path)

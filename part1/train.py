@@ -43,6 +43,12 @@ def bytes_needed(config):
     return test_set + step + parameters + config.train_steps * 40
 
 
+def check_memory(config, device):
+    """A UserError naming the size options when the run would not fit in the device's memory."""
+    check_fits(device, bytes_needed(config), input_length=config.input_length, num_hidden=config.num_hidden,
+               batch_size=config.batch_size, eval_size=config.eval_size, train_steps=config.train_steps)
+
+
 def make_optimizer(config, model, capturable=False):
     """The configured optimizer; capturable keeps its step count on the device, as a CUDA graph needs.
 
@@ -77,8 +83,7 @@ class Run:
 
     def __init__(self, config, device, capturable=False):
         self.config = config
-        check_fits(device, bytes_needed(config), input_length=config.input_length, num_hidden=config.num_hidden,
-                   batch_size=config.batch_size, eval_size=config.eval_size, train_steps=config.train_steps)
+        check_memory(config, device)
         torch.manual_seed(config.seed)
         self.train_data, (self.test_inputs, self.test_targets) = train_and_test_data(
             config.input_length, config.seed, config.eval_size, one_hot=config.input_dim == 10, device=device)

@@ -7,6 +7,7 @@ import torch
 
 from common.cli import ArgumentParser, UserError, check_at_least, check_positive, check_seeds, run_main
 from common.device import DEVICE_HELP, resolve_device
+from common.memory import check_fits
 from part2.checkpoint import load_checkpoint
 from part2.model import TextGenerationModel
 from part2.sample import complete
@@ -48,6 +49,7 @@ def main(argv=None):
     check_at_least(1, beam_width=args.beam_width)
     check_seeds("seed", args.seed)
     device = resolve_device(args.device)
+    check_fits(device, args.length * 64 * (args.beam_width or 1), length=args.length)  # the sequences kept
     model, vocabulary = load_model(args.checkpoint, device)
     generator = torch.Generator(device=device).manual_seed(args.seed)
     prompt = args.prompt

@@ -17,6 +17,7 @@ from common.cli import UserError, progress_line, run_main
 from common.device import resolve_device
 from common.evaluation import evaluate as common_evaluate
 from common.files import append_line, ensure_writable_dir, keep_lines
+from common.memory import check_fits
 from common.seeding import derive_seed
 from common.tensorboard import summary_writer
 from part2 import distributed
@@ -68,6 +69,16 @@ def load_dataset(config, rank=0):
         raise UserError(str(e)) from None
 
 
+def bytes_needed(config, vocab_size):
+    """About how many bytes a run allocates: parameters with gradients and Adam's state, one step's activations,
+    and one chunk of the validation windows' logits."""
+    n, layers, V = config.lstm_num_hidden, config.lstm_num_layers, vocab_size
+    parameters = (layers * 4 * n * (2 * n + 2) + 2 * V * n + V) * 4 * 4
+    step = config.batch_size * config.seq_length * (layers * n * 12 + V * 3) * 4
+    validation = 512 * config.seq_length * (layers * n * 6 + V * 2) * 4
+    return parameters + step + validation
+
+
 def make_model(config, vocab_size, device):
     return TextGenerationModel(config.batch_size, config.seq_length, vocab_size, config.lstm_num_hidden,
                                config.lstm_num_layers, device=device, dropout=1.0 - config.dropout_keep_prob)
@@ -101,6 +112,9 @@ def set_up(config):
     rank, world, device = distributed.setup(resolve_device(config.device))
     check_out_dir(config)
     dataset = load_dataset(config, rank)
+    check_fits(device, bytes_needed(config, dataset.vocab_size), seq_length=config.seq_length,
+               lstm_num_hidden=config.lstm_num_hidden, lstm_num_layers=config.lstm_num_layers,
+               batch_size=config.batch_size)
     if config.tensorboard:
         ensure_writable_dir(config.tensorboard, "--tensorboard")
     out_dir = ensure_writable_dir(config.out_dir)

@@ -78,6 +78,11 @@ def test_completion_starts_with_the_prompt_and_runs_past_the_training_length(mod
         complete(model, VOCABULARY, "zebra zebra", 5)
 
 
+@pytest.mark.parametrize("options", [{}, {"tau": 1.0}, {"beam_width": 3}])
+def test_length_zero_returns_the_prompt_alone(model, options):
+    assert complete(model, VOCABULARY, "abc", 0, **options) == "abc"
+
+
 def test_training_samples_cover_every_length_and_mode(model):
     samples = training_samples(model, VOCABULARY, torch.Generator().manual_seed(0))
     assert [(length, mode) for length, mode, _ in samples[:4]] == [

@@ -92,6 +92,7 @@ def test_dry_run_trains_each_model_briefly_and_keeps_nothing(tmp_path):
     assert "LSTM input length   4 seed 42: test accuracy" in result.stdout and "after 3 steps" in result.stdout
     assert "input length   9" not in result.stdout  # the first length only
     assert "Dry run done; nothing was kept." in result.stdout
+    assert "Wrote" not in result.stdout  # no path into the deleted folder
     assert not (tmp_path / "out").exists()
 
 

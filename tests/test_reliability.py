@@ -1,0 +1,186 @@
+"""Concurrent and interrupted work loses nothing: locked appends, claimed runs, one trainer per part 2 folder,
+torn lines and temporaries of killed processes repaired, and true messages on Ctrl-C."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from common.files import append_jsonl, atomic_write_text, ensure_writable_dir, read_jsonl
+from part1 import executors
+from part1.fast import cells_cpp
+from part2.checkpoint import load_checkpoint
+from tests.helpers import REPO
+
+APPEND = """
+import sys
+from common.files import append_jsonl
+for i in range(200):
+    append_jsonl(sys.argv[1], {"writer": sys.argv[2], "i": i, "padding": "x" * 2000})
+"""
+BOOK = str(REPO / "README.md")
+TINY_TEXT = ["-m", "part2.train", "--txt_file", BOOK, "--seq_length", "8", "--lstm_num_hidden", "16",
+             "--batch_size", "8", "--print_every", "1", "--device", "cpu"]
+
+
+def start(*args):
+    """Start `python ARGS` from the repository root; Ctrl-C's default action applies to it."""
+    return subprocess.Popen([sys.executable, *map(str, args)], cwd=REPO, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def wait_for(condition, seconds=120):
+    deadline = time.time() + seconds
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def dead_pid():
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+def test_two_processes_appending_to_one_file_keep_every_line(tmp_path):
+    path = tmp_path / "runs.jsonl"
+    writers = [start("-c", APPEND, path, name) for name in "ab"]
+    for writer in writers:
+        assert writer.wait(timeout=120) == 0, writer.stderr.read()
+    records = read_jsonl(path)
+    assert len(records) == 400
+    for name in "ab":
+        assert [r["i"] for r in records if r["writer"] == name] == list(range(200))
+
+
+def test_a_torn_last_line_is_skipped_when_read_and_cut_off_before_the_next_append(tmp_path, capsys):
+    path = tmp_path / "runs.jsonl"
+    path.write_text('{"a": 1}\n{"a": 2, "b"')  # a process killed in the middle of a line
+    assert read_jsonl(path) == [{"a": 1}]
+    assert "cut short" in capsys.readouterr().err
+    append_jsonl(path, {"a": 3})
+    assert path.read_text() == '{"a": 1}\n{"a": 3}\n'
+    assert "removed a last line" in capsys.readouterr().err
+
+
+def test_two_identical_sweeps_started_at_once_train_each_run_once(tmp_path):
+    args = ["start1.py", "--models", "RNN", "LSTM", "--lengths", "2", "3", "--seeds", "1", "2", "--steps", "150",
+            "--jobs", "1", "--out_dir", tmp_path]
+    sweeps = [start(*args), start(*args)]
+    outputs = [sweep.communicate(timeout=300) for sweep in sweeps]
+    assert [sweep.returncode for sweep in sweeps] == [0, 0], outputs
+    lines = (tmp_path / "runs.jsonl").read_text().splitlines()
+    keys = sorted((r["model_type"], r["input_length"], r["seed"]) for r in map(json.loads, lines))
+    assert len(lines) == 8 and len(set(keys)) == 8
+    trained = [line for out, _ in outputs for line in out.splitlines() if ": test accuracy" in line]
+    assert len(trained) == 8  # each run trained and reported by one of the two
+    for out, _ in outputs:  # both summaries hold every run: 2 seeds in each of the 4 rows
+        rows = [line.split() for line in out.splitlines() if "±" in line]
+        assert len(rows) == 4 and all(row[2] == "2" for row in rows)
+
+
+def test_a_second_part2_run_into_a_busy_folder_is_refused_and_a_killed_one_frees_it(tmp_path):
+    out = tmp_path / "run"
+    first = start(*TINY_TEXT, "--out_dir", out, "--train_steps", "1000000")
+    try:
+        wait_for(lambda: (out / "metrics.csv").exists())
+        second = subprocess.run([sys.executable, *map(str, TINY_TEXT), "--out_dir", out, "--train_steps", "5"],
+                                cwd=REPO, capture_output=True, text=True)
+        assert second.returncode == 2 and "another process is training into" in second.stderr
+    finally:
+        first.kill()
+        first.wait()
+    third = subprocess.run([sys.executable, *map(str, TINY_TEXT), "--out_dir", out, "--train_steps", "5"],
+                           cwd=REPO, capture_output=True, text=True)
+    assert third.returncode == 0, third.stderr
+
+
+def test_a_run_killed_while_checkpointing_leaves_a_loadable_checkpoint_and_the_next_run_cleans_up(tmp_path):
+    out = tmp_path / "run"
+    run = start(*TINY_TEXT, "--out_dir", out, "--train_steps", "1000000", "--checkpoint_every", "1")
+    wait_for(lambda: (out / "checkpoint.pt").exists())
+    time.sleep(1.0)  # checkpoints every step: the kill lands while one is being written, or just after
+    run.kill()
+    run.wait()
+    state = load_checkpoint(out / "checkpoint.pt")
+    leftover = out / f".checkpoint.pt.{dead_pid()}-0123abcd.tmp.pt"  # as a kill inside torch.save leaves it
+    leftover.write_bytes(b"half a checkpoint")
+    resumed = subprocess.run([sys.executable, *map(str, TINY_TEXT), "--out_dir", out, "--resume",
+                              "--train_steps", str(state["step"] + 2)], cwd=REPO, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert load_checkpoint(out / "checkpoint.pt")["step"] == state["step"] + 2
+    assert not [p.name for p in out.iterdir() if ".tmp" in p.name]
+
+
+def test_only_temporaries_of_dead_processes_are_removed(tmp_path):
+    stale = tmp_path / f".runs.jsonl.{dead_pid()}-89abcdef.tmp.jsonl"
+    live = tmp_path / f".training.png.{os.getpid()}-89abcdef.tmp.png"
+    other = tmp_path / ".hidden.tmp"
+    for path in (stale, live, other):
+        path.write_text("x")
+    ensure_writable_dir(tmp_path)
+    assert not stale.exists() and live.exists() and other.exists()
+
+
+def test_atomically_written_files_get_the_usual_permissions(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    atomic_write_text(tmp_path / "a.txt", "text")
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("command, options, message", [
+    (["-m", "part1.train", "--train_steps", "1000000", "--print_every", "1"], [],
+     "nothing was written: a run is recorded when it finishes"),
+    (TINY_TEXT, ["--train_steps", "1000000"], "no checkpoint was written yet; run the same command again"),
+    (TINY_TEXT, ["--train_steps", "1000000", "--checkpoint_every", "1"], "is kept; add --resume to continue"),
+])
+def test_ctrl_c_says_what_is_left(command, options, message, tmp_path):
+    out = tmp_path / "out"
+    process = start(*command, *options, "--out_dir", out)
+    ready = (lambda: (out / "checkpoint.pt").exists()) if "--checkpoint_every" in options else None
+    for line in process.stdout:  # the first progress line: training is under way
+        if "Train Step" in line and (ready is None or ready()):
+            break
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and message in stderr and "Traceback" not in stderr
+
+
+def test_cpp_build_cache_is_keyed_by_source_and_flags(tmp_path, monkeypatch):
+    source = tmp_path / "cells.cpp"
+    source.write_text("// one version")
+    monkeypatch.setattr(cells_cpp, "SOURCE", source)
+    first = cells_cpp.build_directory()
+    source.write_text("// another version")
+    second = cells_cpp.build_directory()
+    monkeypatch.setattr(cells_cpp, "FLAGS", ["-O2"])
+    assert len({first, second, cells_cpp.build_directory()}) == 3
+
+
+def test_workers_are_never_more_than_the_groups(monkeypatch):
+    sizes = []
+
+    class Pool:
+        def __init__(self, processes):
+            sizes.append(processes)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def imap_unordered(self, function, groups):
+            return [[] for _ in groups]
+
+    monkeypatch.setattr(executors.multiprocessing, "get_context", lambda method: type("C", (), {"Pool": Pool}))
+    monkeypatch.setattr(executors.backends, "resolve", lambda impl, device: "torch")
+    from part1.presets import plan
+    executors.LocalExecutor(jobs=8)([[c] for c in plan("quick", models=["RNN"], lengths=[2], seeds=[1, 2])],
+                                    lambda record: None)
+    assert sizes == [2]
