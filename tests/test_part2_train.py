@@ -164,9 +164,10 @@ def torchrun(*args):
 def test_two_processes_with_gloo_stay_in_sync_learn_and_resume_exactly(book, tmp_path):
     options = ["--txt_file", book, *TINY, "--checkpoint_every", "20", "--dropout_keep_prob", "0.8",
                "--device", "cpu"]
-    whole = torchrun(*options, "--out_dir", tmp_path / "whole", "--train_steps", "40")
+    whole = torchrun(*options, "--out_dir", tmp_path / "whole", "--train_steps", "40", "--tensorboard", tmp_path / "tb")
     assert whole.returncode == 0, whole.stderr
     assert "step 40: parameters identical on all 2 processes" in whole.stdout
+    assert len(list((tmp_path / "tb").glob("events.out.tfevents.*"))) == 1  # process 0 alone writes events
     rows = [line.split(",") for line in (tmp_path / "whole" / "metrics.csv").read_text().splitlines()[1:]]
     assert [int(r[0]) for r in rows] == list(range(5, 41, 5))  # one writer: each row once
     assert float(rows[-1][1]) < float(rows[0][1]) - 0.2
