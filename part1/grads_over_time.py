@@ -2,10 +2,12 @@
 
 python -m part1.grads_over_time   # both panels of the report's Figure 3: LSTM forget bias 1 and 2
 """
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 
-from common.cli import ArgumentParser, UserError, check_at_least, check_finite, check_seeds, run_main
+from common.cli import UserError, check_at_least, check_finite, check_seeds, option, parse_into, run_main
 from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir, write_csv
 from common.memory import check_fits
@@ -17,6 +19,7 @@ from part1.presets import PRESETS
 from part1.train import make_model, train
 
 GRADIENT_STREAM = 2  # the batch whose gradients are measured: neither training nor test data
+LOSSES = ("mean", "sum")
 
 
 def gradient_norms(model, inputs, targets, loss="mean"):
@@ -31,84 +34,92 @@ def gradient_norms(model, inputs, targets, loss="mean"):
     return [h.grad.mean(dim=0).norm().item() for h in reversed(hidden)]
 
 
-def model_config(model_type, args, forget_bias, device):
-    return TrainConfig(model_type=model_type, input_length=args.input_length, input_dim=10,
-                          num_hidden=args.num_hidden, batch_size=args.batch_size, seed=args.seed,
-                          forget_bias=forget_bias, init=args.init, train_steps=max(args.trained_steps, 1),
-                          learning_rate=PRESETS["paper"].learning_rate(args.input_length),
-                          eval_size=1024, print_every=0, device=str(device))
+@dataclass(frozen=True)
+class GradsConfig:
+    """What the gradient figure measures. Constructing it checks it."""
+    input_length: int = option(100, "input digits per palindrome (default: 100)")
+    batch_size: int = option(128, "palindromes in the batch (default: 128)")
+    num_hidden: int = option(128, "hidden units (default: 128)")
+    seed: int = option(42, "seed of the models and the batch (default: 42)")
+    forget_bias: tuple = option((1.0, 2.0), "LSTM forget-gate biases, one figure panel each (default: 1.0 2.0, "
+                                            "Figure 3a and 3b)", nargs="+", type=float)
+    init: str = option("xavier_normal", "weight initialisation of the models (default: xavier_normal, as the "
+                                        "report's code)", choices=INITIALISATIONS)
+    loss: str = option("mean", "mean: the batch's mean loss, its gradient then averaged over the batch again, as "
+                               "the report's Figure 3; sum: per-example gradients averaged, batch-size times "
+                               "larger (default: mean)", choices=LOSSES)
+    trained_steps: int = option(0, "also measure after training this many steps (default: 0, untrained only)")
+    device: str = option("auto", DEVICE_HELP)
+    out_dir: str = option("results/part1/grads", "folder of the PNG and CSV (default: results/part1/grads)")
+
+    def __post_init__(self):
+        check_at_least(1, input_length=self.input_length, batch_size=self.batch_size, num_hidden=self.num_hidden)
+        check_at_least(0, trained_steps=self.trained_steps)
+        for forget_bias in self.forget_bias:
+            check_finite(forget_bias=forget_bias)
+        check_seeds("seed", self.seed)
+        if self.init not in INITIALISATIONS:
+            raise UserError(f"unknown init '{self.init}'; use {' or '.join(INITIALISATIONS)}")
+        if self.loss not in LOSSES:
+            raise UserError(f"unknown loss '{self.loss}'; use {' or '.join(LOSSES)}")
+
+    def bytes_needed(self):
+        """About what the float64 measurement allocates: every step's activations and gradients, the weights."""
+        n = self.num_hidden
+        return self.batch_size * self.input_length * n * 8 * 16 + n * n * 8 * 16
 
 
-def measure(model_type, args, forget_bias, trained_steps, batch, device):
+def model_config(model_type, config, forget_bias, device):
+    return TrainConfig(model_type=model_type, input_length=config.input_length, input_dim=10,
+                       num_hidden=config.num_hidden, batch_size=config.batch_size, seed=config.seed,
+                       forget_bias=forget_bias, init=config.init, train_steps=max(config.trained_steps, 1),
+                       learning_rate=PRESETS["paper"].learning_rate(config.input_length),
+                       eval_size=1024, print_every=0, device=str(device))
+
+
+def measure(model_type, config, forget_bias, trained_steps, batch, device):
     """Gradient norms of a model freshly initialised from the seed, trained first if trained_steps > 0."""
-    config = model_config(model_type, args, forget_bias, device)
+    train_config = model_config(model_type, config, forget_bias, device)
     if trained_steps:
-        _, model = train(config)
+        _, model = train(train_config)
     else:
-        torch.manual_seed(config.seed)  # the same initialisation train() starts from
-        model = make_model(config, device)
+        torch.manual_seed(train_config.seed)  # the same initialisation train() starts from
+        model = make_model(train_config, device)
     inputs, targets = batch
     # float64, so that a vanishing gradient stays measurable instead of underflowing to zero.
-    return gradient_norms(model.double(), inputs.double(), targets, args.loss)
+    return gradient_norms(model.double(), inputs.double(), targets, config.loss)
 
 
-def collect(args, device):
+def collect(config, device):
     """Rows (model, forget_bias, trained_steps, step, norm) for the RNN and the LSTM at each forget bias."""
-    data = PalindromeDataset(args.input_length + 1, seed=derive_seed(args.seed, GRADIENT_STREAM), one_hot=True)
-    batch = data.batch(args.batch_size, device)
+    data = PalindromeDataset(config.input_length + 1, seed=derive_seed(config.seed, GRADIENT_STREAM), one_hot=True)
+    batch = data.batch(config.batch_size, device)
     rows = []
-    for trained_steps in sorted({0, args.trained_steps}):
-        curves = [("RNN", "")] + [("LSTM", fb) for fb in args.forget_bias]  # the RNN has no forget gate
+    for trained_steps in sorted({0, config.trained_steps}):
+        curves = [("RNN", "")] + [("LSTM", fb) for fb in config.forget_bias]  # the RNN has no forget gate
         for model_type, forget_bias in curves:
-            norms = measure(model_type, args, forget_bias or 0.0, trained_steps, batch, device)
+            norms = measure(model_type, config, forget_bias or 0.0, trained_steps, batch, device)
             rows += [{"model": model_type, "forget_bias": forget_bias,
                       "trained_steps": trained_steps, "step": step, "norm": norm}
                      for step, norm in enumerate(norms)]
     return rows
 
 
-def build_parser():
-    p = ArgumentParser(prog="python -m part1.grads_over_time", description=__doc__.splitlines()[0])
-    p.add_argument("--input_length", type=int, default=100, help="input digits per palindrome (default: 100)")
-    p.add_argument("--batch_size", type=int, default=128, help="palindromes in the batch (default: 128)")
-    p.add_argument("--num_hidden", type=int, default=128, help="hidden units (default: 128)")
-    p.add_argument("--seed", type=int, default=42, help="seed of the models and the batch (default: 42)")
-    p.add_argument("--forget_bias", type=float, nargs="+", default=[1.0, 2.0],
-                   help="LSTM forget-gate biases, one figure panel each (default: 1.0 2.0, Figure 3a and 3b)")
-    p.add_argument("--init", default="xavier_normal", choices=list(INITIALISATIONS),
-                   help="weight initialisation of the models (default: xavier_normal, as the report's code)")
-    p.add_argument("--loss", default="mean", choices=["mean", "sum"],
-                   help="mean: the batch's mean loss, its gradient then averaged over the batch again, as the "
-                        "report's Figure 3; sum: per-example gradients averaged, batch-size times larger "
-                        "(default: mean)")
-    p.add_argument("--trained_steps", type=int, default=0,
-                   help="also measure after training this many steps (default: 0, untrained only)")
-    p.add_argument("--device", default="auto", help=DEVICE_HELP)
-    p.add_argument("--out_dir", default="results/part1/grads", help="folder of the PNG and CSV "
-                                                                    "(default: results/part1/grads)")
-    return p
-
-
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    check_at_least(1, input_length=args.input_length, batch_size=args.batch_size, num_hidden=args.num_hidden)
-    check_at_least(0, trained_steps=args.trained_steps)
-    for forget_bias in args.forget_bias:
-        check_finite(forget_bias=forget_bias)
-    check_seeds("seed", args.seed)
-    device = resolve_device(args.device)
+    config = parse_into(GradsConfig, argv, "python -m part1.grads_over_time", __doc__.splitlines()[0])
+    device = resolve_device(config.device)
     if device.type == "mps":
         raise UserError("the gradient norms are computed in float64, which Apple GPUs (MPS) do not support; "
                         "use --device cpu")
-    # float64 activations and gradients of every step of the batch, kept for the norms, for the LSTM's gates
-    check_fits(device, args.batch_size * args.input_length * args.num_hidden * 8 * 16 + args.num_hidden ** 2 * 8 * 16,
-               input_length=args.input_length, batch_size=args.batch_size, num_hidden=args.num_hidden)
-    out_dir = ensure_writable_dir(args.out_dir)
-    rows = collect(args, device)
+    check_fits(device, config.bytes_needed(), input_length=config.input_length, batch_size=config.batch_size,
+               num_hidden=config.num_hidden)
+    out_dir = ensure_writable_dir(config.out_dir)
+    rows = collect(config, device)
 
     write_csv(out_dir / "grads_over_time.csv", rows)
-    plot_gradient_norms(rows, f"Norm of dL/dh_t, input length {args.input_length}, batch {args.batch_size}, "
-                              f"seed {args.seed}, {args.init} init, {args.loss} loss", out_dir / "grads_over_time.png")
+    plot_gradient_norms(rows, f"Norm of dL/dh_t, input length {config.input_length}, batch {config.batch_size}, "
+                              f"seed {config.seed}, {config.init} init, {config.loss} loss",
+                        out_dir / "grads_over_time.png")
     for (model, forget_bias, trained_steps), norms in group_curves(rows).items():
         label = model + (f" (forget bias {forget_bias})" if forget_bias != "" else "")
         at = [0, 20, len(norms) - 1] if len(norms) > 21 else [0, len(norms) - 1]

@@ -1,22 +1,19 @@
 """Question 1.7 (gradient magnitude over time) and the closed-form gradients of question 1.1."""
 import csv
 import math
-from types import SimpleNamespace
 
 import pytest
 import torch
 
 from part1.derivations import grad_W_hh_bptt, grad_W_ph
-from part1.grads_over_time import collect, gradient_norms
+from part1.grads_over_time import GradsConfig, collect, gradient_norms
 from part1.lstm import LSTM, lstm_cell
 from part1.vanilla_rnn import VanillaRNN
 from tests.helpers import assert_one_line_error, run_cli
 
 
-def small_args(**overrides):
-    args = dict(input_length=30, batch_size=32, num_hidden=32, seed=0, forget_bias=[1.0, 2.0], trained_steps=0,
-                init="xavier_normal", loss="mean")
-    return SimpleNamespace(**{**args, **overrides})
+def small_config(**overrides):
+    return GradsConfig(**{**dict(input_length=30, batch_size=32, num_hidden=32, seed=0), **overrides})
 
 
 def curves(rows):
@@ -27,7 +24,7 @@ def curves(rows):
 
 
 def test_one_positive_finite_norm_per_step_and_the_gradients_fall_back_in_time():
-    rows = collect(small_args(), torch.device("cpu"))
+    rows = collect(small_config(), torch.device("cpu"))
     by_curve = curves(rows)
     assert set(by_curve) == {("RNN", "", 0), ("LSTM", 1.0, 0), ("LSTM", 2.0, 0)}
     for norms in by_curve.values():
@@ -41,18 +38,18 @@ def test_one_positive_finite_norm_per_step_and_the_gradients_fall_back_in_time()
 
 def test_the_uniform_draw_makes_the_rnn_gradient_vanish():
     """W_hh's spectral radius near 0.58 against near 1: 30 steps back, the RNN's gradient has all but vanished."""
-    uniform = curves(collect(small_args(init="uniform"), torch.device("cpu")))["RNN", "", 0]
-    xavier = curves(collect(small_args(), torch.device("cpu")))["RNN", "", 0]
+    uniform = curves(collect(small_config(init="uniform"), torch.device("cpu")))["RNN", "", 0]
+    xavier = curves(collect(small_config(), torch.device("cpu")))["RNN", "", 0]
     assert uniform[-1] < 1e-3 * uniform[0]
     assert xavier[-1] > 1e3 * uniform[-1]
 
 
 def test_same_seed_same_norms_and_trained_curves_are_added():
-    first = collect(small_args(input_length=8, trained_steps=3), torch.device("cpu"))
-    second = collect(small_args(input_length=8, trained_steps=3), torch.device("cpu"))
+    first = collect(small_config(input_length=8, trained_steps=3), torch.device("cpu"))
+    second = collect(small_config(input_length=8, trained_steps=3), torch.device("cpu"))
     assert first == second
     assert {r["trained_steps"] for r in first} == {0, 3}
-    assert first != collect(small_args(input_length=8, seed=1, trained_steps=3), torch.device("cpu"))
+    assert first != collect(small_config(input_length=8, seed=1, trained_steps=3), torch.device("cpu"))
 
 
 def test_gradient_norms_are_those_of_the_batch_mean_per_example_gradient():
