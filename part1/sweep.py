@@ -120,6 +120,7 @@ def run_sweep(configs, runs_path, executor, seeds_together=False):
     def save(record):
         store.add(record)
         claims.release(key_of(record["config"]))
+        bar.update()
         bar.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
                   f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
 
@@ -139,7 +140,7 @@ def run_sweep(configs, runs_path, executor, seeds_together=False):
                 claims.release_all()
                 store.reload()
             todo = store.missing(todo)
-            bar.n = bar.total - len(todo)
+            bar.n = bar.total - len(todo)  # with the runs that another process finished
             bar.refresh()
     finally:
         claims.release_all()
