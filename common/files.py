@@ -129,8 +129,9 @@ def repair_torn_tail(path):
 
 
 def read_jsonl(path, required=()):
-    """All records of a JSON-lines file ([] when absent). A last line cut short by a kill is skipped with a
-    warning; any other line that is not a JSON record with the `required` keys is a UserError naming it."""
+    """All records of a JSON-lines file ([] when absent). An incomplete last line (another process's append in
+    progress, or one cut short by a kill) is skipped with a warning; any other line that is not a JSON record
+    with the `required` keys is a UserError naming it."""
     path = Path(path)
     if not path.exists():
         return []
@@ -148,9 +149,9 @@ def read_jsonl(path, required=()):
             record = json.loads(line)
         except json.JSONDecodeError:
             record = None
-        if number == len(lines) and not isinstance(record, dict):  # no newline after it: torn
-            print(f"warning: ignoring the last line of '{path}', cut short by an interrupted write",
-                  file=sys.stderr)
+        if number == len(lines) and not isinstance(record, dict):  # no newline after it: incomplete
+            print(f"warning: ignoring the incomplete last line of '{path}' (being written by another process, "
+                  f"or cut short by an interrupted one)", file=sys.stderr)
             break
         missing = [key for key in required if key not in record] if isinstance(record, dict) else None
         if missing is None or missing:

@@ -61,7 +61,7 @@ def test_a_torn_last_line_is_skipped_when_read_and_cut_off_before_the_next_appen
     path = tmp_path / "runs.jsonl"
     path.write_text('{"a": 1}\n{"a": 2, "b"')  # a process killed in the middle of a line
     assert read_jsonl(path) == [{"a": 1}]
-    assert "cut short" in capsys.readouterr().err
+    assert "incomplete last line" in capsys.readouterr().err
     append_jsonl(path, {"a": 3})
     assert path.read_text() == '{"a": 1}\n{"a": 3}\n'
     assert "removed a last line" in capsys.readouterr().err
