@@ -27,4 +27,4 @@ def test_tour_runs_and_shows_every_figure_inline():
     assert len(images) == FIGURES
     text = "".join(o.get("text", "") for o in outputs)
     assert "input length  5: test accuracy 1.000" in text  # the LSTM learns the shortest palindromes
-    assert "accuracy on the 30 unlabelled members" in text and "tau = 2.0: 'The " in text
+    assert "accuracy on the 30 unlabelled members" in text and "tau = 2.0: The " in text
