@@ -82,9 +82,15 @@ def check_seeds(name, seeds):
     for seed in seeds:
         if not 0 <= seed < SEED_LIMIT:
             raise UserError(f"--{name} must be from 0 to 2**63 - 1, got {seed}")
-    repeated = sorted({seed for seed in seeds if seeds.count(seed) > 1})
+    check_distinct(name, seeds)
+
+
+def check_distinct(name, values):
+    """A UserError naming the values that the option --name lists more than once."""
+    values = list(values or [])
+    repeated = sorted({v for v in values if values.count(v) > 1})
     if repeated:
-        raise UserError(f"--{name}: {' '.join(map(str, repeated))} given more than once; each seed is one run")
+        raise UserError(f"--{name}: {' '.join(map(str, repeated))} given more than once")
 
 
 def check_positive(**values):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from common.cli import UserError, check_at_least, check_seeds, option
+from common.cli import UserError, check_at_least, check_distinct, check_seeds, option
 from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir, write_csv
 from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES, key_of, max_norm_value
@@ -70,11 +70,8 @@ class SweepConfig:
                        slurm_time=self.slurm_time, slurm_array_limit=self.slurm_array_limit)
         check_at_least(0, slurm_gpus=self.slurm_gpus)
         check_seeds("seeds", self.seeds)
-        for name in ("models", "lengths"):
-            values = list(getattr(self, name) or [])
-            repeated = sorted({v for v in values if values.count(v) > 1})
-            if repeated:
-                raise UserError(f"--{name}: {' '.join(map(str, repeated))} given more than once")
+        check_distinct("models", self.models)
+        check_distinct("lengths", self.lengths)
         if self.replot and self.dry_run:
             raise UserError("--replot redraws from runs.jsonl and --dry-run trains in a temporary folder; "
                             "give one of them")
