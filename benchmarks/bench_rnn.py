@@ -7,7 +7,9 @@ gradient clipping, RMSprop. Implementations are timed in turns in one process, s
 robust to a noisy machine. On CUDA every implementation is also timed as a CUDA graph of its whole step
 ("graph" rows, ratio against the built-in layer's graph), and with --together 4 the "fast x4 graph" row times four
 models' steps taken together as one graph, as `start1.py --seeds_together on` trains four seeds (ms for all four).
---project_paper multiplies the measured times by the paper preset's grid.
+--project_paper multiplies the measured times by the paper preset's grid. The "floor" column is the time the
+step's matmuls would take at this device's SGEMM rate, measured on a large matmul in the same run, as a fraction
+of the step's time: 1.0 would be a step made of nothing but matmuls at the device's peak.
 
 python benchmarks/bench_rnn.py [--lengths 10 50 100] [--device cpu]
 """
@@ -88,6 +90,21 @@ def time_steps(step, device, steps):
     return (time.perf_counter() - start) / steps * 1000
 
 
+def sgemm_rate(device, size=2048, repeats=5):
+    """FLOP/s of a large float32 matmul on `device` (best of `repeats`), with the current thread count."""
+    a, b = torch.randn(size, size, device=device), torch.randn(size, size, device=device)
+    a @ b
+    best = min(time_steps(lambda: a @ b, device, 1) for _ in range(repeats))
+    return 2 * size ** 3 / (best / 1000)
+
+
+def matmul_flops(model_type, length):
+    """FLOPs of a training step's matmuls, as the fast path arranges them: per step W [h; x; 1] forward, its
+    weight gradient, and dL/dh_{t-1} = W_h^T dz_t."""
+    rows = (4 if model_type == "LSTM" else 1) * N
+    return 2 * rows * B * ((N + D + 1) * length * 2 + N * (length - 1))
+
+
 def measure(model_type, length, device, repeats, steps, together, triton_tiles=None):
     """Median and spread (min-max) of ms per step for each implementation, timed in turns."""
     data = PalindromeDataset(length + 1, seed=0, one_hot=True)
@@ -148,16 +165,20 @@ def main():
     paper = PRESETS["paper"]
     lengths = paper.lengths if args.project_paper else args.lengths
 
-    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, batch {B}, hidden {N}")
-    print(f"{'model':>5} {'T':>4} {'implementation':>16} {'ms/step':>8} {'min-max':>13} {'ratio':>6}")
+    rate = sgemm_rate(device)
+    print(f"device {device}, torch {torch.__version__}, {torch.get_num_threads()} threads, batch {B}, hidden {N}, "
+          f"SGEMM {rate / 1e9:.0f} GFLOP/s")
+    print(f"{'model':>5} {'T':>4} {'implementation':>16} {'ms/step':>8} {'min-max':>13} {'ratio':>6} {'floor':>6}")
     projected = {}  # fast row -> hours for the paper preset, one run (or group of seeds) at a time
     for model_type in args.models:
         for length in lengths:
             results = measure(model_type, length, device, args.repeats, args.steps, args.together, triton_tiles)
+            floor = matmul_flops(model_type, length) / rate * 1000  # ms
             for name, (median, low, high) in results.items():
                 baseline = results[f"nn.{model_type}" + (" graph" if name.endswith("graph") else "")][0]
+                models = args.together if name.startswith(f"fast x{args.together}") and args.together > 1 else 1
                 print(f"{model_type:>5} {length:>4} {name:>16} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
-                      f"{median / baseline:>6.2f}")
+                      f"{median / baseline:>6.2f} {floor * models / median:>6.2f}")
                 if name.startswith("fast") and name.endswith("graph") == (device.type == "cuda"):
                     seeds_per_step = args.together if name.startswith(f"fast x{args.together}") else 1
                     hours = median / seeds_per_step / 1000 * paper.train_steps * len(paper.seeds) / 3600
