@@ -176,11 +176,10 @@ def main():
             floor = matmul_flops(model_type, length) / rate * 1000  # ms
             for name, (median, low, high) in results.items():
                 baseline = results[f"nn.{model_type}" + (" graph" if name.endswith("graph") else "")][0]
-                models = args.together if name.startswith(f"fast x{args.together}") and args.together > 1 else 1
+                seeds_per_step = args.together if name.startswith(f"fast x{args.together}") else 1
                 print(f"{model_type:>5} {length:>4} {name:>16} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
-                      f"{median / baseline:>6.2f} {floor * models / median:>6.2f}")
+                      f"{median / baseline:>6.2f} {floor * seeds_per_step / median:>6.2f}")
                 if name.startswith("fast") and name.endswith("graph") == (device.type == "cuda"):
-                    seeds_per_step = args.together if name.startswith(f"fast x{args.together}") else 1
                     hours = median / seeds_per_step / 1000 * paper.train_steps * len(paper.seeds) / 3600
                     projected[name] = projected.get(name, 0.0) + hours
     median, chars_per_second = measure_text_model(device, args.repeats, args.steps)
