@@ -43,14 +43,44 @@ def test_lstm_cells_compute_what_the_pytorch_ops_compute(cells, n, B):
     eager, compiled = twin_lstm_workspaces(n, B)
     cells_torch.lstm_cell_forward(eager.steps[0], eager)
     cells.lstm_cell_forward(compiled.steps[0], compiled)
-    for name in ["z", "c", "tanh_c", "q", "h_x_1"]:
+    for name in ["z", "c", "tanh_c", "h_x_1"]:
         torch.testing.assert_close(getattr(compiled, name), getattr(eager, name), rtol=1e-6, atol=1e-7, msg=name)
+    # q = o - h tanh(c) cancels where tanh(c)^2 is near 1: its error is a few ulp of o (at most 1), not of q
+    torch.testing.assert_close(compiled.q, eager.q, rtol=0, atol=3e-7)
+    for name in ["z", "c", "tanh_c", "q"]:  # the backward cells from the same state: they round alike
+        getattr(compiled, name).copy_(getattr(eager, name))
     dh, dc = torch.randn(n, B), torch.randn(n, B)
     dc_eager, dc_compiled = dc.clone(), dc.clone()
     cells_torch.lstm_cell_backward(eager.steps[0], eager, dh, dc_eager)
     cells.lstm_cell_backward(compiled.steps[0], compiled, dh, dc_compiled)
     torch.testing.assert_close(compiled.dz, eager.dz, rtol=1e-6, atol=1e-7)
     torch.testing.assert_close(dc_compiled, dc_eager, rtol=1e-6, atol=1e-7)
+
+
+def ulp(x):
+    """The spacing of float32 numbers at x (float64 in, float64 out), for normal numbers."""
+    _, exponent = torch.frexp(x.float())
+    return torch.ldexp(torch.ones_like(x), exponent.double() - 24)
+
+
+@pytest.mark.parametrize("name, ulps", [("tanh", 2), ("sigmoid", 2.5)])  # PyTorch's: 0.5 and 2.5
+def test_activations_are_within_a_few_ulp_of_the_exact_values(cells, name, ulps):
+    x = torch.cat([torch.linspace(-30, 30, 1_200_001), torch.tensor([0.0, -0.0, 1e-30, -1e-30, 1e-5, 100.0, -100.0])])
+    exact = getattr(torch, name)(x.double())
+    y = getattr(cells.module, name)(x).double()
+    normal = exact.abs() >= torch.finfo(torch.float32).tiny
+    assert ((y - exact).abs()[normal] <= ulps * ulp(exact[normal])).all()
+    assert ((y - exact).abs()[~normal] <= torch.finfo(torch.float32).tiny).all()  # 0 and sigmoid's tail
+    assert torch.equal(y.abs() <= 1, torch.ones_like(y, dtype=torch.bool))
+
+
+def test_rnn_cell_forward_is_tanh_in_place(cells):
+    ws = RNNWorkspace(1, 5, 7, 3, torch.empty(0))
+    step = ws.steps[0]
+    z = torch.randn(7, 5) * 3
+    step.h_next.copy_(z)
+    cells.rnn_cell_forward(step, ws)
+    torch.testing.assert_close(step.h_next, torch.tanh(z), rtol=2.4e-7, atol=0)
 
 
 @pytest.mark.parametrize("n, B", SIZES)

@@ -2,6 +2,11 @@
 import torch
 
 
+def rnn_cell_forward(step, ws):
+    """h_t = tanh(z_t), in place: step.h_next holds z_t."""
+    step.h_next.tanh_()
+
+
 def rnn_cell_backward(step, ws, dh):
     """step.dz = dh * (1 - h_t^2), from dL/dh_t (dh)."""
     torch.addcmul(ws.ones, step.h_next, step.h_next, value=-1, out=step.dz).mul_(dh)

@@ -95,7 +95,8 @@ class RNNSequence(_Sequence):
     @staticmethod
     def forward_loop(cells, ws):
         for step in ws.steps:
-            torch.mm(ws.W, step.h_x_1, out=step.h_next).tanh_()
+            torch.mm(ws.W, step.h_x_1, out=step.h_next)
+            cells.rnn_cell_forward(step, ws)
 
     @classmethod
     def backward_loop(cls, cells, ws, dh, dW, dx):
