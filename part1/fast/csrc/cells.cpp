@@ -10,9 +10,10 @@
 #include <cstdint>
 #include <cstring>
 
-// On x86-64 Linux each loop is compiled for AVX-512, AVX2 and the baseline, and the CPU picks one when the module
-// loads. Built without contraction into fused multiply-adds (cells_cpp.FLAGS), every version rounds alike.
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__)
+// On x86-64 Linux with glibc each loop is compiled for AVX-512, AVX2 and the baseline, and the CPU picks one when
+// the module loads. Built without contraction into fused multiply-adds (cells_cpp.FLAGS), every version rounds
+// alike.
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && defined(__GLIBC__)
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLONES
