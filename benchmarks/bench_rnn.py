@@ -11,7 +11,7 @@ models' steps taken together as one graph, as `start1.py --seeds_together on` tr
 step's matmuls would take at this device's SGEMM rate, measured on a large matmul in the same run, as a fraction
 of the step's time: 1.0 would be a step made of nothing but matmuls at the device's peak.
 
-python benchmarks/bench_rnn.py [--lengths 10 50 100] [--device cpu]
+python benchmarks/bench_rnn.py [--lengths 10 50 100] [--device cpu] [--threads 1]
 """
 import argparse
 import statistics
@@ -153,10 +153,16 @@ def main():
     p.add_argument("--together", type=int, default=1,
                    help="on CUDA, also time this many fast models' steps as one graph (row 'fast xN graph'; "
                         "default 1: no such row)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="CPU threads (default: PyTorch's, one per core; the sweeps train each run at one thread)")
     p.add_argument("--project_paper", action="store_true",
                    help="time the paper preset's lengths and project its worst-case wall time (every run 10,000 steps)")
     args = p.parse_args()
     device = resolve_device(args.device)
+    if args.threads is not None:
+        if args.threads < 1:
+            p.error(f"--threads {args.threads}: give 1 or more")
+        torch.set_num_threads(args.threads)
     triton_tiles = None
     if args.triton_tile:
         from part1.fast.cells_triton import Tile
