@@ -74,6 +74,13 @@ def test_activations_are_within_a_few_ulp_of_the_exact_values(cells, name, ulps)
     assert torch.equal(y.abs() <= 1, torch.ones_like(y, dtype=torch.bool))
 
 
+def test_activations_at_infinity_and_nan(cells):
+    x = torch.tensor([float("inf"), -float("inf"), float("nan")])
+    torch.testing.assert_close(cells.module.tanh(x), torch.tensor([1.0, -1.0, float("nan")]), equal_nan=True)
+    sigmoid = cells.module.sigmoid(x)
+    assert sigmoid[0] == 1 and 0 <= sigmoid[1] <= torch.finfo(torch.float32).tiny and sigmoid[2].isnan()
+
+
 def test_rnn_cell_forward_is_tanh_in_place(cells):
     ws = RNNWorkspace(1, 5, 7, 3, torch.empty(0))
     step = ws.steps[0]
