@@ -34,8 +34,11 @@ class LocalExecutor:
             for group in groups:
                 train_group(group, save)
             return
-        # Leaving the block (finished, failed or Ctrl-C) terminates the workers at once.
+        # Leaving the block early (a failure or Ctrl-C) terminates the workers at once; at the end they exit
+        # by themselves, so none is killed while it holds the pool's locks.
         with multiprocessing.get_context("spawn").Pool(min(self.jobs, len(groups))) as pool:
             for records in pool.imap_unordered(train_quietly, groups):
                 for record in records:
                     save(record)
+            pool.close()
+            pool.join()

@@ -162,8 +162,8 @@ def test_cpp_build_cache_is_keyed_by_source_and_flags(tmp_path, monkeypatch):
     assert len({first, second, cells_cpp.build_directory()}) == 3
 
 
-def test_workers_are_never_more_than_the_groups(monkeypatch):
-    sizes = []
+def test_workers_are_never_more_than_the_groups_and_exit_by_themselves(monkeypatch):
+    sizes, calls = [], []
 
     class Pool:
         def __init__(self, processes):
@@ -173,10 +173,17 @@ def test_workers_are_never_more_than_the_groups(monkeypatch):
             return self
 
         def __exit__(self, *exc):
+            calls.append("exit")  # terminates the workers
             return False
 
         def imap_unordered(self, function, groups):
             return [[] for _ in groups]
+
+        def close(self):
+            calls.append("close")
+
+        def join(self):
+            calls.append("join")
 
     monkeypatch.setattr(executors.multiprocessing, "get_context", lambda method: type("C", (), {"Pool": Pool}))
     monkeypatch.setattr(executors.backends, "resolve", lambda impl, device: "torch")
@@ -184,3 +191,4 @@ def test_workers_are_never_more_than_the_groups(monkeypatch):
     executors.LocalExecutor(jobs=8)([[c] for c in plan("quick", models=["RNN"], lengths=[2], seeds=[1, 2])],
                                     lambda record: None)
     assert sizes == [2]
+    assert calls == ["close", "join", "exit"]  # at a normal end none is killed holding the pool's locks
