@@ -3,6 +3,8 @@
 Where a C++ compiler and ninja are at hand the cells must build; elsewhere these tests skip.
 """
 import shutil
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -100,6 +102,48 @@ def test_rnn_cell_backward_computes_dh_times_one_minus_h_squared(cells, n, B):
     torch.testing.assert_close(step.dz, dh * (1 - step.h_next ** 2), rtol=1e-6, atol=1e-7)
 
 
+@pytest.fixture
+def threads():
+    """torch.set_num_threads, put back afterwards."""
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)
+
+
+def test_on_linux_with_gcc_a_cell_is_shared_out_over_pytorchs_threads(cells, threads):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the cells use OpenMP on Linux only")
+    compiler = subprocess.run([cpp_extension.get_cxx_compiler(), "--version"], capture_output=True, text=True).stdout
+    if "clang" in compiler:
+        pytest.skip("the cells use OpenMP with GCC only")
+    assert cells_cpp.openmp_flags()[0] == ["-fopenmp"]
+    threads(2)
+    assert cells.module.threads_for(64 * 128) == 2
+    assert cells.module.threads_for(4096) == 1  # one grain: not worth a hand-off
+    threads(1)
+    assert cells.module.threads_for(64 * 128) == 1
+    # ... on PyTorch's own OpenMP runtime: two would each keep a pool of threads spinning for the cores
+    runtimes = {line.split()[-1] for line in open("/proc/self/maps") if "libgomp" in line or "libomp" in line}
+    assert len(runtimes) == 1, runtimes
+
+
+def test_cells_compute_the_same_bits_on_one_thread_and_on_two(cells, threads):
+    results = []
+    for count in (1, 2):
+        threads(count)
+        ws, _ = twin_lstm_workspaces(64, 128)  # 8192 elements a gate: two threads' shares
+        dh, dc = torch.ones(64, 128), torch.full((64, 128), 0.5)
+        cells.lstm_cell_forward(ws.steps[0], ws)
+        cells.lstm_cell_backward(ws.steps[0], ws, dh, dc)
+        rnn = RNNWorkspace(1, 128, 64, 3, torch.empty(0))
+        rnn.steps[0].h_next.copy_(ws.z[0, :64])
+        cells.rnn_cell_forward(rnn.steps[0], rnn)
+        cells.rnn_cell_backward(rnn.steps[0], rnn, dh)
+        results.append([ws.z, ws.c, ws.tanh_c, ws.q, ws.h_x_1, ws.dz, dc, rnn.h_x_1, rnn.dz])
+    for one, two in zip(*results):
+        assert torch.equal(one, two)
+
+
 def test_cells_refuse_tensors_of_the_wrong_kind(cells):
     z, c, c_next, tanh_c, h, q = torch.zeros(4 * 6, 5), *(torch.zeros(6, 5) for _ in range(5))
     cells.module.lstm_cell_forward(z, c, c_next, tanh_c, h, q)
@@ -123,7 +167,7 @@ def test_a_failed_build_falls_back_to_pytorch_ops_with_one_line(monkeypatch, cap
         raise RuntimeError("Error building extension 'part1_cells'\n[compiler output]")
     cells_cpp.load.cache_clear()
     request.addfinalizer(cells_cpp.load.cache_clear)  # the next test loads the real cells again
-    monkeypatch.setattr(cells_cpp, "build_directory", lambda: tmp_path)
+    monkeypatch.setattr(cells_cpp, "build_directory", lambda flags: tmp_path)
     monkeypatch.setattr(cpp_extension, "load", fail)
     assert cells_cpp.load() is None
     assert cells_cpp.load() is None  # tried once per process

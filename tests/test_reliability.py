@@ -155,11 +155,10 @@ def test_cpp_build_cache_is_keyed_by_source_and_flags(tmp_path, monkeypatch):
     source = tmp_path / "cells.cpp"
     source.write_text("// one version")
     monkeypatch.setattr(cells_cpp, "SOURCE", source)
-    first = cells_cpp.build_directory()
+    first = cells_cpp.build_directory(["-O3"])
     source.write_text("// another version")
-    second = cells_cpp.build_directory()
-    monkeypatch.setattr(cells_cpp, "FLAGS", ["-O2"])
-    assert len({first, second, cells_cpp.build_directory()}) == 3
+    second = cells_cpp.build_directory(["-O3"])
+    assert len({first, second, cells_cpp.build_directory(["-O3", "-fopenmp"])}) == 3
 
 
 def test_workers_are_never_more_than_the_groups_and_exit_by_themselves(monkeypatch):

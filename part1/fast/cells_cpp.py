@@ -3,9 +3,9 @@ memory each instead of one PyTorch op each, with tanh and sigmoid of its own (wi
 costs about six times its sigmoid on the CPU).
 
 Compiled with PyTorch's C++ extension tools on first use (about 30 s; ninja and a C++ compiler needed), then
-loaded from PyTorch's extension cache. Where it cannot be built, load() says why in one line and returns None;
-impl="fast" then uses the torch back end, which computes the same to rounding, and impl="torch" never tries
-the build.
+loaded from PyTorch's extension cache. On Linux with GCC each cell is shared out over PyTorch's threads, elsewhere
+it runs on one. Where it cannot be built, load() says why in one line and returns None; impl="fast" then uses the
+torch back end, which computes the same to rounding, and impl="torch" never tries the build.
 """
 import functools
 import hashlib
@@ -47,25 +47,48 @@ def load():
     return None if module is None else CppCells(module)
 
 
-def build_directory():
+def openmp_flags():
+    """Compile and link flags that let at::parallel_for share a cell out over PyTorch's threads (in code compiled
+    without OpenMP it runs the cell whole). Only with GCC on Linux, where PyTorch runs on GNU OpenMP: linked to the
+    runtime PyTorch has loaded (its wheel's own copy where it ships one), so that the cells and the matmuls share
+    one pool of threads. ([], []) elsewhere."""
+    import torch
+    from torch.utils import cpp_extension
+    if not (sys.platform.startswith("linux") and torch.backends.openmp.is_available()):
+        return [], []
+    try:
+        macros = subprocess.run([cpp_extension.get_cxx_compiler(), "-dM", "-E", "-x", "c++", os.devnull],
+                                capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return [], []
+    if "__GNUC__" not in macros or "__clang__" in macros:  # clang's OpenMP calls another runtime
+        return [], []
+    lib = Path(torch.__file__).resolve().parent / "lib"
+    bundled = sorted(lib.glob("libgomp*.so*"))
+    return ["-fopenmp"], ([f"-L{lib}", f"-l:{bundled[0].name}"] if bundled else ["-fopenmp"])
+
+
+def build_directory(flags):
     """Where the compiled module is cached: a folder per Python and PyTorch version (whose ABIs it depends on)
-    and per source and flags, so that two checkouts or versions of cells.cpp never rebuild each other's."""
+    and per source and compile flags, so that two checkouts or versions of cells.cpp never rebuild each other's."""
     import torch
     from torch.utils import cpp_extension
     root = os.environ.get("TORCH_EXTENSIONS_DIR") or cpp_extension.get_default_build_root()  # PyTorch's own setting
-    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join(FLAGS).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(SOURCE.read_bytes() + " ".join(flags).encode()).hexdigest()[:12]
     return Path(root) / (
         f"{NAME}-py{sys.version_info.major}{sys.version_info.minor}-torch{torch.__version__}-{digest}")
 
 
 def _build():
     from torch.utils import cpp_extension
-    directory = build_directory()
+    compile_openmp, link_openmp = openmp_flags()
+    directory = build_directory(FLAGS + compile_openmp)
     if not any(path.suffix in (".so", ".pyd") for path in directory.glob(f"{NAME}*")):
         print("part1: compiling the C++ cells (first use only, about 30 s)", file=sys.stderr, flush=True)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        return cpp_extension.load(NAME, [str(SOURCE)], extra_cflags=FLAGS, build_directory=str(directory))
+        return cpp_extension.load(NAME, [str(SOURCE)], extra_cflags=FLAGS + compile_openmp,
+                                  extra_ldflags=link_openmp, build_directory=str(directory))
     except (OSError, RuntimeError, ImportError, subprocess.SubprocessError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         reason = reason if len(reason) <= 160 else reason[:157] + "..."  # a failed compile quotes its whole command

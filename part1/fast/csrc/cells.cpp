@@ -6,6 +6,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -21,7 +22,9 @@
 
 namespace {
 
-constexpr int64_t GRAIN = 4096;  // elements per thread at least: smaller chunks cost more to hand out than to compute
+// Elements per thread at least: smaller chunks cost more to hand out than to compute. at::parallel_for shares a cell
+// out over PyTorch's threads where the module is compiled with OpenMP (cells_cpp.openmp_flags), else runs it whole.
+constexpr int64_t GRAIN = 4096;
 
 float* data(const at::Tensor& t, int64_t numel, const char* name) {
   TORCH_CHECK(t.device().is_cpu() && t.scalar_type() == at::kFloat && t.is_contiguous() && t.numel() == numel,
@@ -189,6 +192,13 @@ at::Tensor apply(const at::Tensor& x, void (*range)(const float*, float*, int64_
 at::Tensor tanh_of(const at::Tensor& x) { return apply(x, tanh_range); }
 at::Tensor sigmoid_of(const at::Tensor& x) { return apply(x, sigmoid_range); }
 
+// How many threads a cell of N elements is shared out over, for tests.
+int64_t threads_for(int64_t N) {
+  std::atomic<int64_t> chunks{0};
+  at::parallel_for(0, N, GRAIN, [&](int64_t, int64_t) { chunks++; });
+  return chunks;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
@@ -198,4 +208,5 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("rnn_cell_backward", &rnn_cell_backward, "dL/dz_t = dL/dh_t (1 - h_t^2)");
   m.def("tanh", &tanh_of, "the cells' tanh");
   m.def("sigmoid", &sigmoid_of, "the cells' sigmoid");
+  m.def("threads_for", &threads_for, "how many threads a cell of N elements is shared out over");
 }
