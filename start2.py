@@ -15,7 +15,8 @@ from part2.config import PRESETS, TrainConfig
 def build_parser():
     p = ArgumentParser(prog="start2.py", description=__doc__.splitlines()[0])
     p.add_argument("--preset", default="quick", choices=list(PRESETS),
-                   help="quick: 12,000 steps (default); paper: the report's 1,000,000 steps with dropout keep 0.85")
+                   help="quick: 12,000 steps (default); paper: the report's 1,000,000 steps with dropout keep 0.85 "
+                        "and no clipping")
     p.add_argument("--txt_file", help=f"book to train on (default: assets/{DEFAULT_BOOK}, downloaded if missing)")
     p.add_argument("--train_steps", type=int, help="override the preset's number of steps")
     p.add_argument("--device", default="auto", help=DEVICE_HELP)

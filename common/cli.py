@@ -58,6 +58,19 @@ def add_options(parser, config_class, exclude=()):
             parser.add_argument(flag, dest=f.name, type=meta.pop("type", f.type), default=f.default, **meta)
 
 
+def max_norm_value(text):
+    """--max_norm: a positive number, or "off" (None) for no clipping."""
+    if text == "off":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number or 'off', got '{text}'")
+    return value
+
+
 SEED_LIMIT = 2 ** 63  # torch.manual_seed's largest seed is 2**64 - 1; a round bound below it
 
 

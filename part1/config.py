@@ -1,11 +1,11 @@
 """The configuration of one part 1 training run: the course's option names and defaults, checked once, and the
 command line generated from them."""
-import argparse
 import hashlib
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
-from common.cli import UserError, check_at_least, check_finite, check_positive, check_seeds, option, parse_into
+from common.cli import (UserError, check_at_least, check_finite, check_positive, check_seeds, max_norm_value, option,
+                        parse_into)
 from common.device import DEVICE_HELP
 
 MODEL_TYPES = ("RNN", "LSTM")
@@ -14,19 +14,6 @@ INITIALISATIONS = ("xavier_normal", "uniform")
 IMPLEMENTATIONS = ("fast", "reference", "torch", "cpp", "triton")
 # Options that change how a run is carried out or reported, not what it computes.
 NOT_RUN_DEFINING = ("device", "out_dir", "print_every", "tensorboard", "dry_run")
-
-
-def max_norm_value(text):
-    """--max_norm: a positive number, or "off" (None) for no clipping."""
-    if text == "off":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        value = None
-    if value is None or not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number or 'off', got '{text}'")
-    return value
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from common.cli import UserError, check_at_least, check_distinct, check_seeds, option
+from common.cli import UserError, check_at_least, check_distinct, check_seeds, max_norm_value, option
 from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir, write_csv
-from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES, key_of, max_norm_value
+from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES, key_of
 from part1.executors import LocalExecutor
 from part1.train import check_memory
 from part1.plots import plot_accuracy_vs_length, plot_loss_curves

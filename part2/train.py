@@ -211,12 +211,14 @@ def resume(run):
 # --- one step, evaluation, reports --------------------------------------------------------------------------------
 
 def train_step(run, inputs, targets):
-    """Forward, loss, backward, clipping, Adam and the learning-rate schedule: (loss, logits, learning rate)."""
+    """Forward, loss, backward, clipping (none if max_norm is None), Adam and the learning-rate schedule: (loss,
+    logits, learning rate)."""
     logits, _ = run.trained(inputs)  # (B, T, V)
     loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())  # mean over all steps (report eq. 13)
     run.optimizer.zero_grad(set_to_none=True)
     loss.backward()  # with several processes, this also averages the gradients across them
-    torch.nn.utils.clip_grad_norm_(run.model.parameters(), max_norm=run.config.max_norm)
+    if run.config.max_norm is not None:
+        torch.nn.utils.clip_grad_norm_(run.model.parameters(), max_norm=run.config.max_norm)
     learning_rate = run.optimizer.param_groups[0]["lr"]
     run.optimizer.step()
     run.scheduler.step()
