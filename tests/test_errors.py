@@ -85,6 +85,8 @@ CASES = [
     ("part2.train", ["--txt_file", BOOK, "--seed", "-1"], ["--seed", "-1"], None),
     ("part2.train", ["--txt_file", BOOK, "--learning_rate", "nan"], ["--learning_rate", "nan"], None),
     ("part2.train", ["--txt_file", BOOK, "--dropout_keep_prob", "nan"], ["--dropout_keep_prob"], None),
+    ("part2.train", ["--txt_file", BOOK, "--max_norm", "0"], ["--max_norm", "positive number or 'off'", "'0'"], None),
+    ("part2.train", ["--txt_file", BOOK, "--max_norm", "none"], ["--max_norm", "'none'"], None),
     ("part2.train", ["--txt_file", BOOK, "--learning_rate_decay", "inf"], ["--learning_rate_decay"], None),
     ("part2.train", ["--txt_file", BOOK, "--out_dir", "{tmp}/none", "--resume"],
      ["--resume", "none", "holds no checkpoint.pt"], None),

@@ -3,9 +3,11 @@ import random
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from part2 import train as part2_train
 from part2.checkpoint import load_checkpoint
+from part2.config import parse_config
 from tests.helpers import assert_one_line_error, run_cli
 
 TINY = ["--seq_length", "8", "--lstm_num_hidden", "16", "--batch_size", "8", "--print_every", "5",
@@ -83,6 +85,26 @@ def test_short_training_on_the_course_book_lowers_the_loss(democracy, tmp_path):
     first, last = float(rows[0][1]), float(rows[-1][1])
     assert first > 3.0 and last < 2.5  # from near-uniform over 83 symbols to word-like statistics
     assert float(rows[-1][4]) < 2.6  # and on the held-out tail too
+
+
+def test_max_norm_off_leaves_the_gradients_the_optimizer_sees_unclipped(book, tmp_path):
+    """The paper preset's setting: the report's code never clipped part 2's gradients."""
+    config = parse_config(["--txt_file", str(book), "--out_dir", str(tmp_path), *TINY, "--max_norm", "off",
+                           "--device", "cpu"])
+    run = part2_train.set_up(config)
+    inputs, targets = run.dataset.batch(config.batch_size)
+    reference = part2_train.make_model(config, run.dataset.vocab_size, "cpu")
+    reference.load_state_dict(run.model.state_dict())  # the initial weights, before the step changes them
+    part2_train.train_step(run, inputs, targets)
+    run.lock.release()
+    seen = [p.grad for p in run.model.parameters()]  # what optimizer.step() used
+
+    logits, _ = reference(inputs)
+    F.cross_entropy(logits.flatten(0, 1), targets.flatten()).backward()
+    unclipped = [p.grad for p in reference.parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(seen, unclipped))
+    norm = torch.linalg.vector_norm(torch.cat([g.flatten() for g in unclipped]))
+    assert norm > 0.01  # so clipping at 0.01 would have changed them
 
 
 def test_fresh_run_refuses_to_overwrite_a_checkpoint(book, tmp_path):
