@@ -1,5 +1,4 @@
 """Download the course's books into assets/, checked against their sha256: python -m assets.download [BOOK ...]."""
-import hashlib
 import os
 import tempfile
 import urllib.error
@@ -7,6 +6,7 @@ import urllib.request
 from pathlib import Path
 
 from common.cli import ArgumentParser, UserError, run_main
+from common.files import sha256
 
 ASSETS = Path(__file__).resolve().parent
 BASE_URL = "https://raw.githubusercontent.com/uvadlc/DL_assignments_2019/master/assignment_2/part2/assets/"
@@ -18,14 +18,6 @@ BOOKS = {  # the course's public-domain Project Gutenberg texts, byte for byte
     "book_TeX_calculus_made_easy.tex": "ceca75298f640dfda6e9d632c7f7b1d71d04bc3e619140b8ea1bc76991d57352",
 }
 DEFAULT_BOOK = "book_EN_democracy_in_the_US.txt"
-
-
-def sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fetch(name, dest_dir=ASSETS, base_url=BASE_URL, timeout=60):

@@ -1,6 +1,7 @@
 """Files that survive interruption and concurrency: replaced atomically (temporary file, fsync, rename), appended
 under a lock, temporaries of killed processes removed; and writable output folders."""
 import csv
+import hashlib
 import io
 import json
 import os
@@ -110,6 +111,15 @@ def atomic_write_text(path, text):
         Path(tmp).write_text(text, encoding="utf-8")
 
 
+def sha256(path):
+    """The hex sha256 of the file at `path`."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def lock_of(path):
     """The lock that serialises the writers of `path` across processes: a hidden file beside it."""
     path = Path(path)
@@ -195,10 +205,10 @@ def keep_lines(path, keep):
     atomic_write_text(path, "".join(kept))
 
 
-def write_csv(path, rows):
-    """Write dicts with the same keys as a CSV file with a header, atomically."""
+def write_csv(path, rows, fields=None):
+    """Write dicts with the same keys (`fields`, default the first row's) as a CSV file with a header, atomically."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=fields or list(rows[0]), lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     atomic_write_text(path, buffer.getvalue())

@@ -1,23 +1,26 @@
-"""Checkpoints of a text-generator run, written atomically and read with weights_only=True."""
+"""Checkpoints of a text-generator run, written atomically and read with weights_only=True, and the model in them."""
 from pathlib import Path
 
 import torch
 
 from common.cli import UserError
 from common.files import replaced_atomically
+from part2.model import TextGenerationModel
 
 KEYS = {"model", "optimizer", "scheduler", "step", "vocabulary", "config", "rng"}
+MODEL_KEYS = {"model", "step", "vocabulary", "config"}  # what generating needs: the shipped model has only these
 
 
-def save_checkpoint(path, **state):
-    """torch.save `state` (exactly KEYS) through a temporary file and a rename."""
-    assert set(state) == KEYS, set(state) ^ KEYS
+def save_checkpoint(path, keys=KEYS, **state):
+    """torch.save `state` (exactly `keys`) through a temporary file and a rename."""
+    assert set(state) == keys, set(state) ^ keys
     with replaced_atomically(path) as tmp:
         torch.save(state, tmp)
 
 
-def load_checkpoint(path, device="cpu"):
-    """The checkpoint's dict, tensors on `device`; a missing, damaged or foreign file is a UserError."""
+def load_checkpoint(path, device="cpu", keys=KEYS):
+    """The checkpoint's dict (with at least `keys`), tensors on `device`; a missing, damaged or foreign file is a
+    UserError."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"checkpoint '{path}' does not exist; give the checkpoint.pt of a part2 training run")
@@ -26,6 +29,25 @@ def load_checkpoint(path, device="cpu"):
     except Exception as e:  # torch raises many kinds for a damaged file
         raise UserError(f"checkpoint '{path}' cannot be read ({type(e).__name__}); it is damaged or not a "
                         f"checkpoint of part2.train") from None
-    if not isinstance(state, dict) or not KEYS <= set(state):
+    if not isinstance(state, dict) or not keys <= set(state):
         raise UserError(f"'{path}' is not a checkpoint of part2.train (keys missing)")
     return state
+
+
+def load_model(path, device="cpu"):
+    """(model in eval mode, vocabulary) from a part2.train checkpoint or the shipped model, on `device` whatever
+    it was trained on."""
+    return model_from_state(load_checkpoint(path, device, MODEL_KEYS), path, device)
+
+
+def model_from_state(state, path, device="cpu"):
+    """(model in eval mode, vocabulary) from the dict of load_checkpoint(path, device)."""
+    config = state["config"]
+    try:
+        model = TextGenerationModel(config["batch_size"], config["seq_length"], len(state["vocabulary"]),
+                                    config["lstm_num_hidden"], config["lstm_num_layers"], device=device)
+        model.load_state_dict(state["model"])
+    except (KeyError, TypeError, ValueError, RuntimeError):  # a configuration that does not fit its weights
+        raise UserError(f"the weights in '{path}' do not fit the configuration stored with them; the checkpoint "
+                        f"is damaged or was edited") from None
+    return model.eval(), state["vocabulary"]

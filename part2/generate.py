@@ -1,35 +1,24 @@
-"""Generate text with a trained checkpoint: python -m part2.generate --checkpoint PATH --prompt "..." --length 200.
+"""Generate text: python -m part2.generate --prompt "..." --length 200 [--checkpoint PATH].
 
-Greedy by default; --tau T samples from softmax(T * logits) (the report's convention: larger is greedier);
+Without --checkpoint, the shipped model (pretrained/) writes. Greedy by default; --tau T samples from softmax(T * logits) (the report's convention: larger is greedier);
 --temperature T is the same as --tau 1/T; --beam_width K runs beam search.
 """
+import sys
+
 import torch
 
 from common.cli import ArgumentParser, UserError, check_at_least, check_positive, check_seeds, run_main
 from common.device import DEVICE_HELP, resolve_device
 from common.memory import check_fits
-from part2.checkpoint import load_checkpoint
-from part2.model import TextGenerationModel
+from part2.checkpoint import load_model
+from part2.pretrained import load_pretrained
 from part2.sample import complete
-
-
-def load_model(path, device):
-    """(model in eval mode, vocabulary) from a part2.train checkpoint, on `device` whatever it was trained on."""
-    state = load_checkpoint(path, device)
-    config = state["config"]
-    try:
-        model = TextGenerationModel(config["batch_size"], config["seq_length"], len(state["vocabulary"]),
-                                    config["lstm_num_hidden"], config["lstm_num_layers"], device=device)
-        model.load_state_dict(state["model"])
-    except (KeyError, TypeError, ValueError, RuntimeError):  # a configuration that does not fit its weights
-        raise UserError(f"the weights in '{path}' do not fit the configuration stored with them; the checkpoint "
-                        f"is damaged or was edited") from None
-    return model.eval(), state["vocabulary"]
 
 
 def build_parser():
     p = ArgumentParser(prog="python -m part2.generate", description=__doc__.splitlines()[0])
-    p.add_argument("--checkpoint", required=True, help="checkpoint.pt written by part2.train")
+    p.add_argument("--checkpoint", help="checkpoint.pt written by part2.train (default: the shipped model, "
+                                        "pretrained/)")
     p.add_argument("--prompt", default="", help="text to complete (default: one random character)")
     p.add_argument("--length", type=int, default=200, help="characters to generate after the prompt (default: 200)")
     mode = p.add_mutually_exclusive_group()
@@ -50,7 +39,11 @@ def main(argv=None):
     check_seeds("seed", args.seed)
     device = resolve_device(args.device)
     check_fits(device, args.length * 64 * (args.beam_width or 1), length=args.length)  # the sequences kept
-    model, vocabulary = load_model(args.checkpoint, device)
+    if args.checkpoint:
+        model, vocabulary = load_model(args.checkpoint, device)
+    else:
+        model, vocabulary = load_pretrained(device)
+        print("No --checkpoint: generating with the shipped model in pretrained/.", file=sys.stderr)
     generator = torch.Generator(device=device).manual_seed(args.seed)
     prompt = args.prompt
     if not prompt:

@@ -1,4 +1,6 @@
-"""Fixtures: a CUDA device that is not there, and the course's book."""
+"""Fixtures: a CUDA device that is not there, the course's book, and a small made-up book."""
+import random
+
 import pytest
 
 from tests.helpers import SHARED_DATA
@@ -17,4 +19,14 @@ def democracy():
     path = SHARED_DATA / "book_EN_democracy_in_the_US.txt"
     if not path.is_file():
         pytest.skip(f"{path} is not here")
+    return path
+
+
+@pytest.fixture
+def book(tmp_path):
+    """A 3000-word text of nine words, for part 2 runs that take seconds."""
+    words = ["the ", "people ", "of ", "america ", "democracy ", "is ", "a ", "state ", ". \n"]
+    path = tmp_path / "book.txt"
+    rng = random.Random(0)
+    path.write_text("".join(rng.choice(words) for _ in range(3000)), encoding="utf-8")
     return path

@@ -32,6 +32,9 @@ def assert_one_line_error(result, *fragments):
 
 
 SHARED_DATA = REPO.parent / "shared" / "data"
+# A part 2 model small enough to train in seconds, and how often it reports.
+TINY = ["--seq_length", "8", "--lstm_num_hidden", "16", "--batch_size", "8", "--print_every", "5",
+        "--sample_every", "10", "--eval_every", "10", "--checkpoint_every", "10"]
 
 
 B, T, D, N, C = 8, 12, 10, 16, 10  # batch, steps, input dim, hidden, classes

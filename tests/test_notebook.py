@@ -8,7 +8,7 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 TOUR = REPO / "notebooks" / "tour.ipynb"
-FIGURES = 5  # accuracy, loss curves, gradient norms, karate embedding, text training
+FIGURES = 5  # accuracy, loss curves, gradient norms, karate embedding, the shipped model's training
 
 
 def test_tour_is_committed_without_outputs():
@@ -27,4 +27,5 @@ def test_tour_runs_and_shows_every_figure_inline():
     assert len(images) == FIGURES
     text = "".join(o.get("text", "") for o in outputs)
     assert "input length  5: test accuracy 1.000" in text  # the LSTM learns the shortest palindromes
-    assert "accuracy on the 30 unlabelled members" in text and "tau = 2.0: The " in text
+    assert "accuracy on the 30 unlabelled members" in text
+    assert "beam search, width 5: The people " in text and "tau = 2.0: The people " in text

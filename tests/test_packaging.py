@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import REPO
 
-SOURCES = ["pyproject.toml", "README.md", "LICENSE", "common", "assets", "part1", "part2", "part3"]
+SOURCES = ["pyproject.toml", "README.md", "LICENSE", "common", "assets", "part1", "part2", "part3", "pretrained"]
 
 
 def test_editable_install_imports_from_another_folder(tmp_path):
@@ -32,6 +32,8 @@ def test_editable_install_imports_from_another_folder(tmp_path):
     script = ("import part1, part2, part3, common, assets\n"
               "from part1.fast.cells_cpp import SOURCE\n"
               "from part3.karate import DATA\n"
+              "from part2.pretrained import load_pretrained\n"
+              "load_pretrained()\n"
               "print(part1.__file__, SOURCE.is_file(), DATA.is_file())")
     result = subprocess.run([str(python), "-c", script], cwd=elsewhere, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

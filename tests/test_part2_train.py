@@ -1,6 +1,4 @@
 """part2.train, part2.generate and start2.py: checkpoints, resuming, learning, and bad input."""
-import random
-
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,19 +6,8 @@ import torch.nn.functional as F
 from part2 import train as part2_train
 from part2.checkpoint import load_checkpoint
 from part2.config import parse_config
-from tests.helpers import assert_one_line_error, run_cli
+from tests.helpers import TINY, assert_one_line_error, run_cli
 
-TINY = ["--seq_length", "8", "--lstm_num_hidden", "16", "--batch_size", "8", "--print_every", "5",
-        "--sample_every", "10", "--eval_every", "10", "--checkpoint_every", "10"]
-
-
-@pytest.fixture
-def book(tmp_path):
-    words = ["the ", "people ", "of ", "america ", "democracy ", "is ", "a ", "state ", ". \n"]
-    path = tmp_path / "book.txt"
-    rng = random.Random(0)
-    path.write_text("".join(rng.choice(words) for _ in range(3000)), encoding="utf-8")
-    return path
 
 
 def run(book, out_dir, *extra):

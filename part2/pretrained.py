@@ -1,0 +1,69 @@
+"""The shipped generator: the paper preset's model of Democracy in America, checked against its sha256 at load.
+
+model, vocabulary = load_pretrained()          # in code
+python -m part2.pretrained CHECKPOINT          # make pretrained/ from a part2.train checkpoint (weights only)
+"""
+from pathlib import Path
+
+from common.cli import ArgumentParser, UserError, run_main
+from common.files import atomic_write_text, ensure_writable_dir, sha256
+from part2.checkpoint import MODEL_KEYS, load_checkpoint, load_model, save_checkpoint
+from part2.config import NOT_RUN_DEFINING
+
+FOLDER = Path(__file__).resolve().parent.parent / "pretrained"
+NAME = "democracy_lstm.pt"
+SUMS = "SHA256SUMS"  # `sha256sum -c SHA256SUMS` format
+RESTORE = "restore it with 'git checkout pretrained/', or give --checkpoint, or train one with 'python start2.py'"
+
+
+def expected_sha256(folder):
+    """The sha256 that folder/SHA256SUMS gives for the model file."""
+    try:
+        for line in (Path(folder) / SUMS).read_text(encoding="utf-8").splitlines():
+            digest, _, name = line.partition("  ")
+            if name == NAME:
+                return digest
+    except OSError:
+        pass
+    raise UserError(f"'{Path(folder) / SUMS}' is missing or lists no {NAME}; {RESTORE}")
+
+
+def load_pretrained(device="cpu", folder=None):
+    """(model in eval mode, vocabulary) of the shipped model (in `folder`, default pretrained/), once its sha256
+    matches; a problem is a UserError."""
+    folder = Path(folder or FOLDER)
+    path = folder / NAME
+    if not path.is_file():
+        raise UserError(f"the shipped model '{path}' is missing; {RESTORE}")
+    if sha256(path) != expected_sha256(folder):
+        raise UserError(f"the shipped model '{path}' does not match its sha256 in {SUMS} (damaged or changed); "
+                        f"{RESTORE}")
+    return load_model(path, device)
+
+
+def export(checkpoint, folder=None):
+    """Write the model of a part2.train checkpoint into `folder` (float32 weights, vocabulary, the run's settings;
+    no optimizer state) with its SHA256SUMS; return the sha256."""
+    state = load_checkpoint(checkpoint)
+    config = {k: v for k, v in state["config"].items() if k not in NOT_RUN_DEFINING}
+    config["txt_file"] = Path(config["txt_file"]).name  # the book, not where it lay
+    folder = ensure_writable_dir(folder or FOLDER, "--folder")
+    weights = {name: tensor.float() for name, tensor in state["model"].items()}
+    save_checkpoint(folder / NAME, MODEL_KEYS, model=weights, step=state["step"], vocabulary=state["vocabulary"],
+                    config=config)
+    digest = sha256(folder / NAME)
+    atomic_write_text(folder / SUMS, f"{digest}  {NAME}\n")
+    return digest
+
+
+def main(argv=None):
+    p = ArgumentParser(prog="python -m part2.pretrained", description=__doc__.splitlines()[0])
+    p.add_argument("checkpoint", help="checkpoint.pt of a part2.train run")
+    p.add_argument("--folder", help="where to write the model and SHA256SUMS (default: pretrained/)")
+    args = p.parse_args(argv)
+    digest = export(args.checkpoint, args.folder)
+    print(f"{Path(args.folder or FOLDER) / NAME}: sha256 {digest}")
+
+
+if __name__ == "__main__":
+    run_main(main, "part2.pretrained")
