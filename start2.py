@@ -3,40 +3,45 @@
 python start2.py                 # quick preset: a visibly learning model in minutes on a CPU
 python start2.py --preset paper  # the report's run: 1,000,000 steps
 """
+from dataclasses import dataclass
 from pathlib import Path
 
 from assets.download import ASSETS, DEFAULT_BOOK, fetch
-from common.cli import ArgumentParser, run_main
+from common.cli import option, parse_into, run_main
 from common.device import DEVICE_HELP
 from part2 import train
-from part2.config import PRESETS, TrainConfig
+from part2.config import PRESETS, TextTrainConfig
 
 
-def build_parser():
-    p = ArgumentParser(prog="start2.py", description=__doc__.splitlines()[0])
-    p.add_argument("--preset", default="quick", choices=list(PRESETS),
-                   help="quick: 12,000 steps (default); paper: the report's 1,000,000 steps with dropout keep 0.85 "
-                        "and no clipping")
-    p.add_argument("--txt_file", help=f"book to train on (default: assets/{DEFAULT_BOOK}, downloaded if missing)")
-    p.add_argument("--train_steps", type=int, help="override the preset's number of steps")
-    p.add_argument("--device", default="auto", help=DEVICE_HELP)
-    p.add_argument("--seed", type=int, default=42, help="seed (default: 42)")
-    p.add_argument("--out_dir", help="folder of checkpoint, samples and metrics (default: results/part2/PRESET)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out_dir")
-    p.add_argument("--tensorboard", metavar="DIR", help="also write TensorBoard scalars and samples into DIR")
-    p.add_argument("--dry-run", dest="dry_run", action="store_true", help="3 steps into a temporary folder")
-    return p
+@dataclass(frozen=True)
+class Start2Config:
+    """start2.py's command line: a preset of part2.train's TextTrainConfig, and what may change of it."""
+    preset: str = option("quick", "quick: 12,000 steps (default); paper: the report's 1,000,000 steps with dropout "
+                                  "keep 0.85 and no clipping", choices=tuple(PRESETS))
+    txt_file: str = option(None, f"book to train on (default: assets/{DEFAULT_BOOK}, downloaded if missing)",
+                           type=str)
+    train_steps: int = option(None, "override the preset's number of steps", type=int)
+    device: str = option(TextTrainConfig.device, DEVICE_HELP)
+    seed: int = option(TextTrainConfig.seed, f"seed (default: {TextTrainConfig.seed})")
+    out_dir: str = option(None, "folder of checkpoint, samples and metrics (default: results/part2/PRESET)", type=str)
+    resume: bool = option(False, "continue the run in --out_dir")
+    tensorboard: str = option(None, "also write TensorBoard scalars and samples into DIR", type=str, metavar="DIR")
+    dry_run: bool = option(False, "3 steps into a temporary folder", flag="--dry-run")
+
+    def train_config(self):
+        """The TextTrainConfig of this command (the book fetched first when none is given)."""
+        preset = dict(PRESETS[self.preset])
+        if self.train_steps is not None:
+            preset["train_steps"] = self.train_steps
+        txt_file = str(self.txt_file or fetch(DEFAULT_BOOK, ASSETS))
+        return TextTrainConfig(**preset, txt_file=txt_file, device=self.device, seed=self.seed,
+                               out_dir=self.out_dir or str(Path("results", "part2", self.preset)),
+                               resume=self.resume, tensorboard=self.tensorboard, dry_run=self.dry_run)
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    preset = dict(PRESETS[args.preset])
-    if args.train_steps is not None:
-        preset["train_steps"] = args.train_steps
-    config = TrainConfig(**preset, txt_file=str(args.txt_file or fetch(DEFAULT_BOOK, ASSETS)), device=args.device,
-                         seed=args.seed, out_dir=args.out_dir or str(Path("results", "part2", args.preset)),
-                         resume=args.resume, tensorboard=args.tensorboard, dry_run=args.dry_run)
-    train.main(config=config)
+    config = parse_into(Start2Config, argv, "start2.py", __doc__.splitlines()[0])
+    train.main(config=config.train_config())
 
 
 if __name__ == "__main__":

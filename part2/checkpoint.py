@@ -7,6 +7,7 @@ from common.cli import UserError
 from common.files import replaced_atomically
 from part2.model import TextGenerationModel
 
+CHECKPOINT = "checkpoint.pt"  # in a run's --out_dir
 KEYS = {"model", "optimizer", "scheduler", "step", "vocabulary", "config", "rng"}
 MODEL_KEYS = {"model", "step", "vocabulary", "config"}  # what generating needs: the shipped model has only these
 

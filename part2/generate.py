@@ -1,7 +1,8 @@
 """Generate text: python -m part2.generate --prompt "..." --length 200 [--checkpoint PATH].
 
-Without --checkpoint, the shipped model (pretrained/) writes. Greedy by default; --tau T samples from softmax(T * logits) (the report's convention: larger is greedier);
---temperature T is the same as --tau 1/T; --beam_width K runs beam search.
+Without --checkpoint, the shipped model (pretrained/) writes. Greedy by default; --tau T samples from
+softmax(T * logits) (the report's convention: larger is greedier); --temperature T is the same as --tau 1/T;
+--beam_width K runs beam search.
 """
 import sys
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from common.cli import ArgumentParser, UserError, run_main
 from common.files import atomic_write_text, ensure_writable_dir, write_csv
-from part2.checkpoint import MODEL_KEYS, load_checkpoint, model_from_state
+from part2.checkpoint import CHECKPOINT, MODEL_KEYS, load_checkpoint, model_from_state
+from part2.logs import METRIC_FIELDS, METRICS, SAMPLES
 from part2.plots import plot_long_run
 from part2.sample import complete
-from part2.train import CHECKPOINT, METRIC_FIELDS, METRICS, SAMPLES
 
 REPORT_FINAL = {"step": 1_000_000, "loss": 1.058, "accuracy": 0.68}  # the report's last training batch
 TABLE_STEPS = (300, 1000, 5000, 300_000, 1_000_000)  # the report's Tables 5-7

@@ -15,28 +15,25 @@ from tqdm import tqdm
 
 from common.cli import UserError, progress_line, run_main
 from common.device import resolve_device
-from common.evaluation import evaluate as common_evaluate
-from common.files import append_line, ensure_writable_dir, keep_lines
+from common.files import ensure_writable_dir
 from common.memory import check_fits
 from common.seeding import derive_seed
-from common.tensorboard import summary_writer
 from part2 import distributed
-from part2.checkpoint import load_checkpoint, save_checkpoint
-from part2.config import NOT_RUN_DEFINING, parse_config
+from part2.checkpoint import CHECKPOINT, save_checkpoint
+from part2.config import parse_config
 from part2.dataset import TextDataset
+from part2.logs import FIGURE, METRICS, SAMPLES, metrics_row, write_samples
 from part2.model import TextGenerationModel
 from part2.plots import plot_training
-from part2.sample import training_samples
+from part2.resume import resume, rng_state
 
-CHECKPOINT, METRICS, SAMPLES, FIGURE = "checkpoint.pt", "metrics.csv", "samples_over_training.txt", "training.png"
-METRIC_FIELDS = ["step", "loss", "accuracy", "learning_rate", "val_loss", "val_accuracy"]
-DATA_STREAM, SAMPLE_STREAM, DROPOUT_STREAM = 0, 1, 2
+DATA_STREAM, SAMPLE_STREAM, DROPOUT_STREAM = 0, 1, 2  # the run's random streams (common.seeding.derive_seed)
 
 
 # --- set-up -------------------------------------------------------------------------------------------------------
 
 @dataclass
-class Run:
+class TextRun:
     """What a training run works with, on this process (rank) of `world`."""
     config: object
     rank: int
@@ -128,87 +125,11 @@ def set_up(config):
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.learning_rate_step,
                                                 gamma=config.learning_rate_decay)
-    return Run(config, rank, world, device, out_dir, summary_dir, dataset, model, distributed.data_parallel(model),
-               optimizer, scheduler, lock)
+    return TextRun(config, rank, world, device, out_dir, summary_dir, dataset, model,
+                   distributed.data_parallel(model), optimizer, scheduler, lock)
 
 
-# --- resuming -----------------------------------------------------------------------------------------------------
-
-def rng_state(dataset, device):
-    """The random states a resumed run needs: the CPU's, the data's, and the GPU's (its dropout masks)."""
-    gpu = {"cuda": lambda: torch.cuda.get_rng_state(device), "mps": torch.mps.get_rng_state}.get(device.type)
-    return {"torch": torch.get_rng_state(), "data": dataset.generator(device).get_state(),
-            "device_type": device.type, "device": gpu() if gpu else None}
-
-
-def set_rng_state(rng, dataset, device):
-    torch.set_rng_state(rng["torch"].cpu())
-    dataset.generator(device).set_state(rng["data"].cpu())
-    if rng["device"] is not None:  # check_resumable made sure that it is this device type's
-        if device.type == "cuda":
-            torch.cuda.set_rng_state(rng["device"].cpu(), device)
-        elif device.type == "mps":
-            torch.mps.set_rng_state(rng["device"].cpu())
-
-
-def check_resumable(state, config, dataset, world, device):
-    """The checkpoint must come from the same book, the same run-defining options, as many processes and the
-    same kind of device (whose random states it holds)."""
-    if len(state["rng"]) != world:
-        raise UserError(f"the checkpoint in '{config.out_dir}' was written by a run on {len(state['rng'])} "
-                        f"process(es); resume it on as many (torchrun --nproc_per_node)")
-    saved = state["rng"][0].get("device_type")
-    if saved != device.type:
-        raise UserError(f"the checkpoint in '{config.out_dir}' holds the random states of a run on {saved}, "
-                        f"not {device.type}; resume with --device {saved}")
-    if state["vocabulary"] != dataset.vocabulary:
-        raise UserError(f"the checkpoint in '{config.out_dir}' was trained on another vocabulary than "
-                        f"'{config.txt_file}'; resume with the same --txt_file or choose another --out_dir")
-    for key, value in config.to_dict().items():
-        if key not in NOT_RUN_DEFINING and state["config"].get(key) != value:
-            raise UserError(f"--{key} is {value} but the checkpoint's run used {state['config'].get(key)}; "
-                            f"resume with the same options or choose another --out_dir")
-
-
-def step_of_metrics_line(line):
-    try:
-        return int(line.split(",")[0]) if line.count(",") == len(METRIC_FIELDS) - 1 else None
-    except ValueError:
-        return None
-
-
-def truncate_logs(out_dir, summary_dir, step):
-    """Drop what an interrupted run logged after its last checkpoint (and any line it cut short)."""
-    keep_lines(summary_dir / METRICS, lambda line: line.startswith("step,")
-               or (step_of_metrics_line(line) is not None and step_of_metrics_line(line) <= step))
-    keep_lines(out_dir / SAMPLES, lambda line: not line.startswith("=== step ")
-               or int(line.split()[2]) <= step)
-
-
-def resume(run):
-    """Load the checkpoint of --resume and return its step, or 0 for a fresh run; make the logs match."""
-    config, path = run.config, run.out_dir / CHECKPOINT
-    step = 0
-    if config.resume:  # check_out_dir() made sure that the checkpoint is there
-        state = load_checkpoint(path, run.device)
-        check_resumable(state, config, run.dataset, run.world, run.device)
-        run.model.load_state_dict(state["model"])
-        run.optimizer.load_state_dict(state["optimizer"])
-        run.scheduler.load_state_dict(state["scheduler"])
-        set_rng_state(state["rng"][run.rank], run.dataset, run.device)
-        step = state["step"]
-    if run.is_main and config.tensorboard:  # what the interrupted run logged after its checkpoint is dropped
-        run.board = summary_writer(config.tensorboard, purge_step=step + 1 if step else None)
-    if run.is_main:
-        truncate_logs(run.out_dir, run.summary_dir, step)  # a run interrupted before its first checkpoint: 0
-        if step:
-            tqdm.write(f"Resuming from step {step} of {path}")
-        if not (run.summary_dir / METRICS).exists():
-            append_line(run.summary_dir / METRICS, ",".join(METRIC_FIELDS))
-    return step
-
-
-# --- one step, evaluation, reports --------------------------------------------------------------------------------
+# --- one step, and the checkpoint ---------------------------------------------------------------------------------
 
 def train_step(run, inputs, targets):
     """Forward, loss, backward, clipping (none if max_norm is None), Adam and the learning-rate schedule: (loss,
@@ -223,38 +144,6 @@ def train_step(run, inputs, targets):
     run.optimizer.step()
     run.scheduler.step()
     return loss, logits, learning_rate
-
-
-def evaluate(model, inputs, targets, device, chunk=512):
-    """Mean cross-entropy and accuracy over every character of the held-out windows."""
-    return common_evaluate(model, lambda x: model(x.to(device))[0], inputs, targets, chunk)
-
-
-def metrics_row(run, step, loss, logits, targets, learning_rate, validation=None):
-    """Append the step's metrics to metrics.csv (validation: held-out windows to evaluate too); the row."""
-    accuracy = (logits.argmax(-1) == targets).float().mean().item()
-    row = {"step": step, "loss": loss.item(), "accuracy": accuracy, "learning_rate": learning_rate,
-           "val_loss": "", "val_accuracy": ""}
-    if validation is not None:
-        row["val_loss"], row["val_accuracy"] = evaluate(run.model, *validation, run.device)
-    append_line(run.summary_dir / METRICS, ",".join(str(row[k]) for k in METRIC_FIELDS))
-    if run.board is not None:
-        for key in METRIC_FIELDS[1:]:
-            if row[key] != "":
-                group, tag = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
-                run.board.add_scalar(f"{group}/{tag}", row[key], step)
-    return row
-
-
-def write_samples(path, model, vocabulary, step, seed, device, lengths):
-    """Append the samples of the report's tables 5-7 for this step; the lines written, without the header."""
-    generator = torch.Generator(device=device).manual_seed(derive_seed(seed, (SAMPLE_STREAM, step)))
-    append_line(path, f"=== step {step} ===")
-    lines = [f"[{mode}, {length}] " + text.replace("\n", "\\n")
-             for length, mode, text in training_samples(model, vocabulary, generator, lengths)]
-    for line in lines:
-        append_line(path, line)
-    return lines
 
 
 def save(run, step):
@@ -293,8 +182,9 @@ def train(config):
                 bar.write(progress_line(step, config.train_steps, config.batch_size, config.batch_size / step_seconds,
                                         row["accuracy"], row["loss"]))
         if run.is_main and step % config.sample_every == 0:
-            lines = write_samples(run.out_dir / SAMPLES, run.model, run.dataset.vocabulary, step, config.seed,
-                                  run.device, sample_lengths)
+            generator = torch.Generator(run.device).manual_seed(derive_seed(config.seed, (SAMPLE_STREAM, step)))
+            lines = write_samples(run.out_dir / SAMPLES, run.model, run.dataset.vocabulary, step, generator,
+                                  sample_lengths)
             if run.board is not None:  # Markdown: two spaces end a line
                 run.board.add_text("samples", "  \n".join(lines), step)
         if step % config.checkpoint_every == 0 or step == config.train_steps:
@@ -327,7 +217,7 @@ def left_after_interruption(config):
 
 
 def main(argv=None, config=None):
-    """Train the run of the command line `argv`, or of `config` (a part2.config.TrainConfig) when given."""
+    """Train the run of the command line `argv`, or of `config` (a part2.config.TextTrainConfig) when given."""
     config = config or parse_config(argv)
     try:
         if config.dry_run:

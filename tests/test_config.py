@@ -1,10 +1,12 @@
 """The config objects: defaults equal to the command line's, checks with one-line messages, the run key."""
 import pytest
 
+import start2
+
 from common.cli import UserError, check_at_least, check_positive
 from part1.config import TrainConfig, parse_config
 from part1.sweep import SweepConfig
-from part2.config import TrainConfig as TextConfig
+from part2.config import TextTrainConfig
 from part2.config import parse_config as parse_text_config
 
 
@@ -22,7 +24,7 @@ def test_checks_name_the_option_and_skip_values_not_given():
 
 def test_command_line_defaults_are_the_configs_defaults():
     assert parse_config([]) == TrainConfig()
-    assert parse_text_config(["--txt_file", "book.txt"]) == TextConfig(txt_file="book.txt")
+    assert parse_text_config(["--txt_file", "book.txt"]) == TextTrainConfig(txt_file="book.txt")
     assert parse_config(["--max_norm", "off", "--dry-run"]) == TrainConfig(max_norm=None, dry_run=True)
 
 
@@ -32,7 +34,7 @@ def test_configs_made_in_code_are_checked_too():
     with pytest.raises(UserError, match="unknown impl 'cudnn'"):
         TrainConfig(impl="cudnn")
     with pytest.raises(UserError, match="--dropout_keep_prob must be in"):
-        TextConfig(txt_file="book.txt", dropout_keep_prob=0)
+        TextTrainConfig(txt_file="book.txt", dropout_keep_prob=0)
     with pytest.raises(UserError, match="--models: unknown value"):
         SweepConfig(models=("RNN", "GRU"))
     with pytest.raises(UserError, match="--num_hidden must be at least 1"):
@@ -44,3 +46,11 @@ def test_run_key_ignores_where_and_how_a_run_is_reported():
     assert config.replace(device="cpu", out_dir="x", print_every=0, dry_run=True).key() == config.key()
     assert config.replace(seed=1).key() != config.key()
     assert config.replace(num_threads=1).key() != config.key()  # thread counts change the last bits
+
+
+def test_start2_paper_preset_is_the_reports_run():
+    paper = start2.Start2Config(preset="paper", txt_file="book.txt").train_config()
+    assert (paper.train_steps, paper.lstm_num_layers, paper.lstm_num_hidden, paper.batch_size, paper.seq_length,
+            paper.learning_rate, paper.dropout_keep_prob, paper.max_norm) == (1_000_000, 2, 128, 64, 30, 2e-3, 0.85, None)
+    assert start2.Start2Config(txt_file="book.txt").train_config().max_norm == 5.0  # the quick preset clips
+    assert start2.Start2Config(train_steps=7, txt_file="book.txt").train_config().train_steps == 7
