@@ -6,11 +6,12 @@ python start1.py --preset paper  # the report's experiment
 from pathlib import Path
 
 from common.cli import parse_into, run_main
-from part1 import sweep
+from part1.sweep.config import SweepConfig
+from part1.sweep.run import main as sweep
 
 
 def main(argv=None):
-    sweep.main(parse_into(sweep.SweepConfig, argv, "start1.py", __doc__.splitlines()[0]))
+    sweep(parse_into(SweepConfig, argv, "start1.py", __doc__.splitlines()[0]))
 
 
 if __name__ == "__main__":

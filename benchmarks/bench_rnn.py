@@ -30,7 +30,7 @@ from part1.fast import backend  # noqa: E402
 from part1.dataset import PalindromeDataset  # noqa: E402
 from part1.lstm import LSTM  # noqa: E402
 from part1.step import WARMUP_STEPS, make_train_steps  # noqa: E402
-from part1.presets import PRESETS  # noqa: E402
+from part1.sweep.presets import PRESETS  # noqa: E402
 from part1.vanilla_rnn import VanillaRNN  # noqa: E402
 from part2.model import TextGenerationModel  # noqa: E402
 

@@ -9,13 +9,13 @@ import torch.nn.functional as F
 
 from common.cli import UserError, check_at_least, check_finite, check_seeds, option, parse_into, run_main
 from common.device import DEVICE_HELP, resolve_device
+from common.figures import finish_figure, panels
 from common.files import ensure_writable_dir, write_csv
 from common.memory import check_fits
 from common.seeding import derive_seed
 from part1.dataset import PalindromeDataset
-from part1.plots import group_curves, plot_gradient_norms
 from part1.config import INITIALISATIONS, TrainConfig
-from part1.presets import PRESETS
+from part1.sweep.presets import PRESETS
 from part1.train import make_model, train
 
 GRADIENT_STREAM = 2  # the batch whose gradients are measured: neither training nor test data
@@ -103,6 +103,37 @@ def collect(config, device):
                       "trained_steps": trained_steps, "step": step, "norm": norm}
                      for step, norm in enumerate(norms)]
     return rows
+
+
+def group_curves(rows):
+    """Gradient-norm rows -> {(model, forget_bias, trained_steps): [norm at step 0, 1, ...]}."""
+    curves = {}
+    for r in sorted(rows, key=lambda r: r["step"]):
+        curves.setdefault((r["model"], r["forget_bias"], r["trained_steps"]), []).append(r["norm"])
+    return curves
+
+
+def plot_gradient_norms(rows, title, path=None):
+    """One panel per LSTM forget bias: |dL/dh_t| of the RNN and the LSTM against the backprop step, log scale;
+    the Figure, saved as PNG at `path` when given."""
+    curves = group_curves(rows)
+    forget_biases = sorted({fb for (_, fb, _) in curves if fb != ""})
+    fig, axes = panels(len(forget_biases), 5.5, 4.2)
+    for ax, forget_bias in zip(axes, forget_biases):
+        for (model, fb, trained_steps), norms in curves.items():
+            if fb not in ("", forget_bias):
+                continue
+            style = "-" if trained_steps == 0 else "--"
+            state = "untrained" if trained_steps == 0 else f"after {trained_steps} steps"
+            ax.plot(range(len(norms)), norms, style, color="C0" if model == "RNN" else "C1",
+                    label=f"{model}, {state}")
+        ax.set_yscale("log")
+        ax.set_xlabel("backpropagation step (0: dL/dh_T, last: dL/dh_1)")
+        ax.set_ylabel("||dL/dh_t|| (batch mean)")
+        ax.set_title(f"LSTM forget bias {forget_bias:g}")
+        ax.grid(alpha=0.3, which="both")
+        ax.legend()
+    return finish_figure(fig, title, path)
 
 
 def main(argv=None):

@@ -5,7 +5,7 @@ import start2
 
 from common.cli import UserError, check_at_least, check_positive
 from part1.config import TrainConfig, parse_config
-from part1.sweep import SweepConfig
+from part1.sweep.config import SweepConfig
 from part2.config import TextTrainConfig
 from part2.config import parse_config as parse_text_config
 

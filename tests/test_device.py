@@ -8,7 +8,8 @@ import start1
 from common.cli import UserError
 from common.device import resolve_device
 from part1.fast.backend import resolve
-from part1.sweep import SweepConfig, executor
+from part1.sweep.config import SweepConfig
+from part1.sweep.executors import choose_executor
 from tests.helpers import assert_one_line_error, run_cli
 
 HAS_MPS = torch.backends.mps.is_available()
@@ -56,7 +57,7 @@ def test_part1_on_mps_runs_pytorch_operations_never_the_compiled_cells():
 
 
 def test_a_sweep_on_mps_trains_one_run_at_a_time_and_no_cuda_graph(mps, tmp_path):
-    run, seeds_together = executor(SweepConfig(device="mps"), tmp_path)
+    run, seeds_together = choose_executor(SweepConfig(device="mps"), tmp_path)
     assert run.jobs == 1 and not seeds_together
 
 
@@ -64,7 +65,7 @@ def test_sweep_plans_where_sched_getaffinity_does_not_exist(monkeypatch, tmp_pat
     """macOS and Windows have no os.sched_getaffinity: the sweep counts cores with os.cpu_count()."""
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 6)
-    run, _ = executor(SweepConfig(device="cpu", threads_per_run=2), tmp_path)
+    run, _ = choose_executor(SweepConfig(device="cpu", threads_per_run=2), tmp_path)
     assert run.jobs == 3
     start1.main(["--dry-run", "--device", "cpu", "--lengths", "4"])
 

@@ -6,9 +6,9 @@ import subprocess
 import pytest
 
 from common.cli import UserError
-from part1.launch import SubmititExecutor, record_path
-from part1.presets import plan
-from part1.sweep import run_sweep
+from part1.sweep.launch import SubmititExecutor, record_path
+from part1.sweep.presets import plan
+from part1.sweep.run import run_sweep
 from tests.helpers import without_timing
 
 pytest.importorskip("submitit")

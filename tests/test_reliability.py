@@ -10,7 +10,7 @@ import time
 import pytest
 
 from common.files import append_jsonl, atomic_write_text, ensure_writable_dir, read_jsonl
-from part1 import executors
+from part1.sweep import executors
 from part1.fast import cells_cpp
 from part2.checkpoint import load_checkpoint
 from tests.helpers import REPO
@@ -186,7 +186,7 @@ def test_workers_are_never_more_than_the_groups_and_exit_by_themselves(monkeypat
 
     monkeypatch.setattr(executors.multiprocessing, "get_context", lambda method: type("C", (), {"Pool": Pool}))
     monkeypatch.setattr(executors.backends, "resolve", lambda impl, device: "torch")
-    from part1.presets import plan
+    from part1.sweep.presets import plan
     executors.LocalExecutor(jobs=8)([[c] for c in plan("quick", models=["RNN"], lengths=[2], seeds=[1, 2])],
                                     lambda record: None)
     assert sizes == [2]

@@ -8,11 +8,10 @@ import time
 import pytest
 
 import start1
-from part1 import executors, sweep
-from part1.report import REPORT_ACCURACY
-from part1.presets import PRESETS, plan
-from part1.runs import read_losses
-from part1.sweep import plot_losses, summarize
+from part1.sweep import executors, run as sweep
+from part1.sweep.presets import PRESETS, REPORT_ACCURACY, plan
+from part1.sweep.runs import read_losses
+from part1.sweep.summary import plot_losses, summarize
 from tests.helpers import REPO, assert_one_line_error, run_cli
 
 TINY = ["--models", "RNN", "LSTM", "--lengths", "2", "3", "--seeds", "1", "--steps", "30"]

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from common.cli import UserError
 from common.files import atomic_write_text
 from part1.config import digest_of
-from part1.executors import train_group
+from part1.sweep.executors import train_group
 
 
 def record_path(jobs_dir, config):

@@ -1,7 +1,10 @@
 """How a sweep's runs are trained on this machine: one group of configs (a run, or seeds side by side) at a time,
-in this process or `jobs` worker processes. part1.launch.SubmititExecutor does the same through SLURM."""
+in this process or `jobs` worker processes. part1.sweep.launch.SubmititExecutor does the same through SLURM."""
 import multiprocessing
+import os
+import shutil
 
+from common.cli import UserError
 from common.device import resolve_device
 from part1.fast import backend as backends
 from part1.train import train, train_together
@@ -42,3 +45,19 @@ class LocalExecutor:
                     save(record)
             pool.close()
             pool.join()
+
+
+def choose_executor(config, jobs_dir):
+    """How the runs are trained, and whether seeds go together by default: on GPUs, where they run at once."""
+    if config.launcher == "slurm":  # the jobs resolve --device on their own nodes
+        if shutil.which("sbatch") is None:
+            raise UserError("--launcher slurm: SLURM's sbatch is not found on this machine; run on the cluster's "
+                            "login node, or train here with --launcher local")
+        from part1.sweep.launch import SubmititExecutor
+        return (SubmititExecutor(jobs_dir, "slurm", config.slurm_partition, config.slurm_time, config.slurm_gpus,
+                                 config.slurm_array_limit), config.slurm_gpus > 0)
+    device = resolve_device(config.device)
+    # sched_getaffinity (the cores this process may use) exists on Linux only.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    jobs = config.jobs or (max(1, cores // config.threads_per_run) if device.type == "cpu" else 1)
+    return LocalExecutor(jobs), device.type == "cuda"

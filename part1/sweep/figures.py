@@ -1,4 +1,4 @@
-"""Figures of part 1: accuracy against input length, loss curves, and gradient norms over time."""
+"""The sweep's figures: accuracy against input length, and loss curves."""
 from common.figures import finish_figure, panels
 
 CURVE_POINTS = 500  # at most this many points per loss curve: means over blocks of steps
@@ -62,35 +62,4 @@ def plot_loss_curves(curves, title, path=None):
         ax.set_ylabel("training loss")
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)
-    return finish_figure(fig, title, path)
-
-
-def group_curves(rows):
-    """Gradient-norm rows -> {(model, forget_bias, trained_steps): [norm at step 0, 1, ...]}."""
-    curves = {}
-    for r in sorted(rows, key=lambda r: r["step"]):
-        curves.setdefault((r["model"], r["forget_bias"], r["trained_steps"]), []).append(r["norm"])
-    return curves
-
-
-def plot_gradient_norms(rows, title, path=None):
-    """One panel per LSTM forget bias: |dL/dh_t| of the RNN and the LSTM against the backprop step, log scale;
-    the Figure, saved as PNG at `path` when given."""
-    curves = group_curves(rows)
-    forget_biases = sorted({fb for (_, fb, _) in curves if fb != ""})
-    fig, axes = panels(len(forget_biases), 5.5, 4.2)
-    for ax, forget_bias in zip(axes, forget_biases):
-        for (model, fb, trained_steps), norms in curves.items():
-            if fb not in ("", forget_bias):
-                continue
-            style = "-" if trained_steps == 0 else "--"
-            state = "untrained" if trained_steps == 0 else f"after {trained_steps} steps"
-            ax.plot(range(len(norms)), norms, style, color="C0" if model == "RNN" else "C1",
-                    label=f"{model}, {state}")
-        ax.set_yscale("log")
-        ax.set_xlabel("backpropagation step (0: dL/dh_T, last: dL/dh_1)")
-        ax.set_ylabel("||dL/dh_t|| (batch mean)")
-        ax.set_title(f"LSTM forget bias {forget_bias:g}")
-        ax.grid(alpha=0.3, which="both")
-        ax.legend()
     return finish_figure(fig, title, path)

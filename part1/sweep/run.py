@@ -1,0 +1,117 @@
+"""The accuracy-vs-input-length sweep (start1.py): SweepConfig -> plan -> RunStore -> executor -> summary -> figure.
+
+An executor trains groups of configs and hands each record to save() as the run finishes: executors.py's
+LocalExecutor on this machine, launch.py's SubmititExecutor as SLURM jobs. The sweep's process is the only
+writer of runs.jsonl.
+"""
+import tempfile
+from pathlib import Path
+
+from tqdm import tqdm
+
+from common.cli import UserError
+from common.device import resolve_device
+from common.files import ensure_writable_dir
+from part1.config import key_of
+from part1.sweep.executors import choose_executor
+from part1.sweep.presets import PRESETS, REPORT_ACCURACY
+from part1.sweep.runs import Claims, RunStore
+from part1.sweep.summary import write_summary
+from part1.train import check_memory
+
+
+def seed_groups(configs, together=True):
+    """The configs in groups that differ only in their seed, in order of first appearance; together=False: a
+    group per config."""
+    if not together:
+        return [[config] for config in configs]
+    groups = {}
+    for config in configs:
+        groups.setdefault(config.replace(seed=0), []).append(config)
+    return list(groups.values())
+
+
+def run_sweep(configs, runs_path, executor, seeds_together=False):
+    """Train every config not yet in runs.jsonl with `executor`, saving each record as it finishes; return all
+    records in the order of `configs`. seeds_together: the seeds of one (model, length) train side by side.
+
+    Each run is claimed before it is trained: runs that another process (the same sweep started twice) is
+    training are waited for, and trained here only if that process dies first.
+    """
+    store, claims = RunStore(runs_path), Claims(runs_path.parent)
+    todo = store.missing(configs)
+    if len(todo) < len(configs):
+        tqdm.write(f"{len(configs) - len(todo)} of {len(configs)} runs already in {runs_path}; skipping them")
+    bar = tqdm(total=len(todo), desc="sweep", unit="run", dynamic_ncols=True)
+
+    def save(record):
+        store.add(record)
+        claims.release(key_of(record["config"]))
+        bar.update()
+        bar.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
+                  f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
+
+    try:
+        while todo:
+            mine = [c for c in todo if claims.take(c)]
+            store.reload()  # what another process finished before we claimed it is not trained again
+            for c in mine:
+                if c in store:
+                    claims.release(c.key())
+            mine = store.missing(mine)
+            if mine:
+                executor(seed_groups(mine, seeds_together), save)
+            elif store.missing(todo):  # all claimed elsewhere: wait for the first, then look again
+                bar.write(f"{len(store.missing(todo))} run(s) are being trained by another process; waiting")
+                claims.take(store.missing(todo)[0], wait=True)
+                claims.release_all()
+                store.reload()
+            todo = store.missing(todo)
+            bar.n = bar.total - len(todo)  # with the runs that another process finished
+            bar.refresh()
+    finally:
+        claims.release_all()
+        bar.close()
+    return store.records(configs)
+
+
+def finished_records(configs, runs_path):
+    """The records of `configs` already in runs.jsonl (--replot); a UserError when there is none."""
+    records = RunStore(runs_path).records(configs)
+    if not records:
+        raise UserError(f"no finished run of this sweep in '{runs_path}'; run it without --replot first")
+    if len(records) < len(configs):
+        print(f"{len(configs) - len(records)} of {len(configs)} runs are not finished; plotting the others")
+    return records
+
+
+def sweep(config):
+    """Train (or, with replot, read) the sweep's runs, then write its summary and figure; the summary rows."""
+    configs = config.plan()
+    if not config.replot and config.launcher == "local":  # SLURM's nodes have memories of their own
+        for c in configs:
+            check_memory(c, resolve_device(c.device))
+    runs_path = Path(config.out_dir) / "runs.jsonl"
+    if config.replot:  # everything is checked before a folder is made
+        records = finished_records(configs, runs_path)
+        out_dir = ensure_writable_dir(config.out_dir)
+    else:
+        run, on_gpus = choose_executor(config, runs_path.parent / "jobs")
+        if config.tensorboard:
+            ensure_writable_dir(config.tensorboard, "--tensorboard")
+        out_dir = ensure_writable_dir(config.out_dir)
+        together = config.seeds_together == "on" or (config.seeds_together == "auto" and on_gpus)
+        records = run_sweep(configs, runs_path, run, together)
+    return write_summary(records, out_dir, config.preset, REPORT_ACCURACY if config.preset == "paper" else None,
+                  kept=not config.dry_run)
+
+
+def main(config):
+    """start1.py: the sweep, or with dry_run each model 3 steps at one length and seed in a temporary folder."""
+    if not config.dry_run:
+        return sweep(config)
+    preset = PRESETS[config.preset]
+    with tempfile.TemporaryDirectory() as tmp:
+        sweep(config.replace(out_dir=tmp, steps=3, replot=False, launcher="local", jobs=1, tensorboard=None,
+                             lengths=(config.lengths or preset.lengths)[:1], seeds=(config.seeds or preset.seeds)[:1]))
+    print("Dry run done; nothing was kept.")

@@ -1,0 +1,69 @@
+"""A sweep's results: test accuracy's mean and std per model and input length, as a CSV file, a printed table and
+figures of accuracy and loss."""
+import math
+
+from common.files import write_csv
+from part1.sweep.figures import plot_accuracy_vs_length, plot_loss_curves
+from part1.sweep.runs import CURVES, read_losses
+
+
+def summarize(records):
+    """One row per (model, input length): runs, mean and std (ddof=1) of test accuracy, mean steps."""
+    groups = {}
+    for r in records:
+        groups.setdefault((r["model_type"], r["input_length"]), []).append(r)
+    rows = []
+    for (model_type, length), runs in sorted(groups.items()):
+        accuracies = [r["test_accuracy"] for r in runs]
+        mean = sum(accuracies) / len(accuracies)
+        var = sum((a - mean) ** 2 for a in accuracies) / (len(accuracies) - 1) if len(accuracies) > 1 else 0.0
+        rows.append({"model_type": model_type, "input_length": length, "runs": len(runs),
+                     "seeds": " ".join(str(r["seed"]) for r in runs),
+                     "accuracy_mean": mean, "accuracy_std": math.sqrt(var),
+                     "steps_mean": sum(r["steps"] for r in runs) / len(runs),
+                     "converged": sum(bool(r["converged"]) for r in runs)})
+    return rows
+
+
+def write_summary(records, out_dir, preset_name, reference=None, kept=True):
+    """Write the summary CSV and the figures of a sweep's records and print the table; reference: the report's
+    {(model, input length): (mean, std)}, printed and drawn beside ours; kept: say where the files are."""
+    rows = summarize(records)
+    summary_path = out_dir / f"{preset_name}_summary.csv"
+    figure_path = out_dir / f"{preset_name}_accuracy.png"
+    write_csv(summary_path, rows)
+    seeds = sorted({r["seed"] for r in records})
+    title = f"Palindromes, {preset_name} preset, {len(seeds)} seed(s): {' '.join(map(str, seeds))}"
+    plot_accuracy_vs_length(rows, title, reference, figure_path)
+    loss_path = plot_losses(records, out_dir, out_dir / f"{preset_name}_loss.png",
+                            f"Palindromes, {preset_name} preset: training loss")
+    print(f"{'model':>5} {'input length':>12} {'runs':>4} {'accuracy':>17} {'steps':>7}"
+          + (f" {'report':>17}" if reference else ""))
+    for r in rows:
+        line = (f"{r['model_type']:>5} {r['input_length']:>12} {r['runs']:>4} "
+                f"{r['accuracy_mean']:>8.4f} ± {r['accuracy_std']:.4f} {r['steps_mean']:>7.0f}")
+        if reference and (r["model_type"], r["input_length"]) in reference:
+            mean, std = reference[r["model_type"], r["input_length"]]
+            line += f" {mean:>8.4f} ± {std:.4f}"
+        print(line)
+    if kept:
+        print(f"Wrote {summary_path}, {figure_path}" + (f" and {loss_path}" if loss_path else "")
+              + f"; every run is in {out_dir / 'runs.jsonl'}, its loss curve in {out_dir / CURVES}")
+    return rows
+
+
+def plot_losses(records, out_dir, path, title):
+    """Draw the loss curves of the records that have one on disk; the figure's path, or None when none has."""
+    curves, missing = {}, 0
+    for r in sorted(records, key=lambda r: r["seed"]):
+        losses = read_losses(out_dir, r)
+        if losses is None:
+            missing += 1
+        else:
+            curves.setdefault((r["model_type"], r["input_length"]), []).append((r["seed"], losses))
+    if missing:
+        print(f"{missing} of {len(records)} runs have no loss curve in {out_dir / CURVES}; drawing the others")
+    if not curves:
+        return None
+    plot_loss_curves(curves, title, path)
+    return path
