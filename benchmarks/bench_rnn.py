@@ -11,28 +11,24 @@ models' steps taken together as one graph, as `start1.py --seeds_together on` tr
 step's matmuls would take at this device's SGEMM rate, measured on a large matmul in the same run, as a fraction
 of the step's time: 1.0 would be a step made of nothing but matmuls at the device's peak.
 
-python benchmarks/bench_rnn.py [--lengths 10 50 100] [--device cpu] [--threads 1]
+python -m benchmarks.bench_rnn [--lengths 10 50 100] [--device cpu] [--threads 1]
 """
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import torch
+import torch.nn.functional as F
+from torch import nn
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
-
-from common.device import resolve_device  # noqa: E402
-from part1.fast import backend  # noqa: E402
-from part1.dataset import PalindromeDataset  # noqa: E402
-from part1.lstm import LSTM  # noqa: E402
-from part1.step import WARMUP_STEPS, make_train_steps  # noqa: E402
-from part1.sweep.presets import PRESETS  # noqa: E402
-from part1.vanilla_rnn import VanillaRNN  # noqa: E402
-from part2.model import TextGenerationModel  # noqa: E402
+from common.device import resolve_device
+from part1.fast import backend
+from part1.dataset import PalindromeDataset
+from part1.lstm import LSTM
+from part1.step import WARMUP_STEPS, make_train_steps
+from part1.sweep.presets import PRESETS
+from part1.vanilla_rnn import VanillaRNN
+from part2.model import TextGenerationModel
 
 B, D, N, C = 128, 10, 128, 10  # batch, one-hot input, hidden units, classes
 

@@ -1,23 +1,20 @@
 """Compile part1's Triton kernels for a GPU without one: compile errors, registers, spilled bytes, shared memory.
 
-python benchmarks/compile_triton_kernels.py [--arch 90] [--all_tiles]   (needs Triton, not CUDA; on a machine with
+python -m benchmarks.compile_triton_kernels [--arch 90] [--all_tiles]   (needs Triton, not CUDA; on a machine with
 the CPU build of PyTorch: pip install triton)
 """
 import argparse
 import re
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import triton
+from triton.backends.compiler import GPUTarget
+from triton.compiler import ASTSource
 
-import triton  # noqa: E402
-from triton.backends.compiler import GPUTarget  # noqa: E402
-from triton.compiler import ASTSource  # noqa: E402
-
-from benchmarks.tune_triton_tiles import TILES  # noqa: E402
-from part1.fast import cells_triton as tc  # noqa: E402
+from benchmarks.tune_triton_tiles import TILES
+from part1.fast import cells_triton as tc
 
 N, D = 128, 10  # hidden units, one-hot input (batch: 128)
 K = -(-(N + D + 1) // 16) * 16  # rows of the stacked column, as part1.fast.workspace pads them

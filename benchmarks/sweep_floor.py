@@ -5,20 +5,17 @@ length, the seconds its runs took (`wall_seconds`: data, training, test) beside 
 matmuls alone would take at the SGEMM rate of that many threads, measured here; then both for the whole sweep
 with --jobs runs at once. A share near 1 would mean that nothing but faster matmuls could speed the sweep up.
 
-python benchmarks/sweep_floor.py results/part1/runs.jsonl [--jobs 2]
+python -m benchmarks.sweep_floor results/part1/runs.jsonl [--jobs 2]
 """
 import argparse
-import sys
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import torch
 
-import torch  # noqa: E402
-
-from bench_rnn import matmul_flops, sgemm_rate  # noqa: E402
-from common.cli import UserError, check_positive, run_main  # noqa: E402
-from common.files import read_jsonl  # noqa: E402
+from benchmarks.bench_rnn import matmul_flops, sgemm_rate
+from common.cli import UserError, check_positive, run_main
+from common.files import read_jsonl
 
 
 def main():

@@ -1,21 +1,17 @@
 """Milliseconds per CUDA-graphed training step of the fast path for several Triton tiles, against cuDNN.
 
-python benchmarks/tune_triton_tiles.py [--length 100]   (needs a CUDA device; the best tile goes into
+python -m benchmarks.tune_triton_tiles [--length 100]   (needs a CUDA device; the best tile goes into
 part1/fast/cells_triton.py's TILE, one per model; bench_rnn.py --triton_tile tries one)
 """
 import argparse
 import statistics
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import torch
 
-import torch  # noqa: E402
-
-from benchmarks.bench_rnn import B, implementations, make_step, time_steps  # noqa: E402
-from part1.fast.cells_triton import Tile  # noqa: E402
-from part1.dataset import PalindromeDataset  # noqa: E402
-from part1.step import WARMUP_STEPS  # noqa: E402
+from benchmarks.bench_rnn import B, implementations, make_step, time_steps
+from part1.fast.cells_triton import Tile
+from part1.dataset import PalindromeDataset
+from part1.step import WARMUP_STEPS
 
 TILES = [  # rows (hidden units), cols (batch columns), inner chunk, warps
     (16, 16, 16, 4), (16, 16, 32, 4), (16, 16, 64, 4), (16, 16, 128, 4), (16, 16, 64, 2), (16, 16, 128, 2),

@@ -1,0 +1,1 @@
+"""Speed measurements (benchmarks/README.md); run each as a module from the repository root."""
