@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assets.download import ASSETS, DEFAULT_BOOK, fetch
-from common.cli import option, parse_into, run_main
+from common.cli import Config, option, parse_into, run_main
 from common.device import DEVICE_HELP
 from part2 import train
 from part2.config import PRESETS, TextTrainConfig
 
 
 @dataclass(frozen=True)
-class Start2Config:
+class Start2Config(Config):
     """start2.py's command line: a preset of part2.train's TextTrainConfig, and what may change of it."""
     preset: str = option("quick", "quick: 12,000 steps (default); paper: the report's 1,000,000 steps with dropout "
                                   "keep 0.85 and no clipping", choices=tuple(PRESETS))
@@ -27,6 +27,9 @@ class Start2Config:
     resume: bool = option(False, "continue the run in --out_dir")
     tensorboard: str = option(None, "also write TensorBoard scalars and samples into DIR", type=str, metavar="DIR")
     dry_run: bool = option(False, "3 steps into a temporary folder", flag="--dry-run")
+
+    def __post_init__(self):
+        self.check_choices()
 
     def train_config(self):
         """The TextTrainConfig of this command (the book fetched first when none is given)."""

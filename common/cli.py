@@ -2,7 +2,7 @@
 import argparse
 import math
 import sys
-from dataclasses import field, fields
+from dataclasses import asdict, field, fields, replace
 from datetime import datetime
 
 
@@ -38,6 +38,26 @@ def progress_line(step, train_steps, batch_size, examples_per_second, accuracy, 
             "Accuracy = {:.2f}, Loss = {:.3f}".format(datetime.now().strftime("%Y-%m-%d %H:%M"), step,
                                                       train_steps, batch_size, examples_per_second,
                                                       accuracy, loss))
+
+
+class Config:
+    """What the command-line configs (frozen dataclasses of option() fields) share: check_choices() for their
+    __post_init__, replace() and to_dict()."""
+
+    def check_choices(self):
+        """A UserError naming the option whose value is not one of its choices, for configs made in code too."""
+        for f in fields(self):
+            value, choices = getattr(self, f.name), f.metadata.get("choices")
+            values = [] if value is None else value if f.metadata.get("nargs") else [value]
+            if choices and any(v not in choices for v in values):
+                raise UserError(f"--{f.name}: unknown value {value!r}; use {', '.join(map(str, choices))}")
+
+    def replace(self, **changes):
+        """A copy with `changes` applied (and checked)."""
+        return replace(self, **changes)
+
+    def to_dict(self):
+        return asdict(self)
 
 
 def option(default, help, **argparse_options):

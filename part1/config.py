@@ -2,9 +2,9 @@
 command line generated from them."""
 import hashlib
 import json
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass
 
-from common.cli import (UserError, check_at_least, check_finite, check_positive, check_seeds, max_norm_value, option,
+from common.cli import (Config, check_at_least, check_finite, check_positive, check_seeds, max_norm_value, option,
                         parse_into)
 from common.device import DEVICE_HELP
 
@@ -17,7 +17,7 @@ NOT_RUN_DEFINING = ("device", "out_dir", "print_every", "tensorboard", "dry_run"
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(Config):
     """One run of part1.train. Constructing it checks it: a value that cannot train is a one-line UserError."""
     model_type: str = option("RNN", "model type (default: RNN)", choices=MODEL_TYPES)
     input_length: int = option(10, "number of input digits; the palindrome has input_length + 1 digits (default: 10)")
@@ -55,10 +55,7 @@ class TrainConfig:
     dry_run: bool = option(False, "train 3 steps, evaluate on 256 palindromes, write nothing", flag="--dry-run")
 
     def __post_init__(self):
-        for name in ("model_type", "input_dim", "impl", "cuda_graph", "optimizer", "init"):
-            choices = fields_by_name()[name].metadata["choices"]
-            if getattr(self, name) not in choices:
-                raise UserError(f"unknown {name} '{getattr(self, name)}'; use {' or '.join(map(str, choices))}")
+        self.check_choices()
         check_at_least(1, input_length=self.input_length, num_hidden=self.num_hidden, batch_size=self.batch_size,
                        train_steps=self.train_steps, eval_size=self.eval_size)
         check_at_least(10, num_classes=self.num_classes)  # one class per digit
@@ -68,20 +65,9 @@ class TrainConfig:
         check_finite(forget_bias=self.forget_bias, conv_eps=self.conv_eps)
         check_seeds("seed", self.seed)
 
-    def replace(self, **changes):
-        """A copy with `changes` applied (and checked)."""
-        return replace(self, **changes)
-
-    def to_dict(self):
-        return asdict(self)
-
     def key(self):
         """What identifies the run: every option that changes its result, as a string."""
         return key_of(self.to_dict())
-
-
-def fields_by_name():
-    return {f.name: f for f in fields(TrainConfig)}
 
 
 def key_of(config):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from common.cli import UserError, check_at_least, check_finite, check_seeds, option, parse_into, run_main
+from common.cli import Config, UserError, check_at_least, check_finite, check_seeds, option, parse_into, run_main
 from common.device import DEVICE_HELP, resolve_device
 from common.figures import finish_figure, panels
 from common.files import ensure_writable_dir, write_csv
@@ -35,15 +35,15 @@ def gradient_norms(model, inputs, targets, loss="mean"):
 
 
 @dataclass(frozen=True)
-class GradsConfig:
+class GradsConfig(Config):
     """What the gradient figure measures. Constructing it checks it."""
     input_length: int = option(100, "input digits per palindrome (default: 100)")
-    batch_size: int = option(128, "palindromes in the batch (default: 128)")
-    num_hidden: int = option(128, "hidden units (default: 128)")
-    seed: int = option(42, "seed of the models and the batch (default: 42)")
+    batch_size: int = option(TrainConfig.batch_size, f"palindromes in the batch (default: {TrainConfig.batch_size})")
+    num_hidden: int = option(TrainConfig.num_hidden, f"hidden units (default: {TrainConfig.num_hidden})")
+    seed: int = option(TrainConfig.seed, f"seed of the models and the batch (default: {TrainConfig.seed})")
     forget_bias: tuple = option((1.0, 2.0), "LSTM forget-gate biases, one figure panel each (default: 1.0 2.0, "
                                             "Figure 3a and 3b)", nargs="+", type=float)
-    init: str = option("xavier_normal", "weight initialisation of the models (default: xavier_normal, as the "
+    init: str = option(TrainConfig.init, "weight initialisation of the models (default: xavier_normal, as the "
                                         "report's code)", choices=INITIALISATIONS)
     loss: str = option("mean", "mean: the batch's mean loss, its gradient then averaged over the batch again, as "
                                "the report's Figure 3; sum: per-example gradients averaged, batch-size times "
@@ -53,15 +53,12 @@ class GradsConfig:
     out_dir: str = option("results/part1/grads", "folder of the PNG and CSV (default: results/part1/grads)")
 
     def __post_init__(self):
+        self.check_choices()
         check_at_least(1, input_length=self.input_length, batch_size=self.batch_size, num_hidden=self.num_hidden)
         check_at_least(0, trained_steps=self.trained_steps)
         for forget_bias in self.forget_bias:
             check_finite(forget_bias=forget_bias)
         check_seeds("seed", self.seed)
-        if self.init not in INITIALISATIONS:
-            raise UserError(f"unknown init '{self.init}'; use {' or '.join(INITIALISATIONS)}")
-        if self.loss not in LOSSES:
-            raise UserError(f"unknown loss '{self.loss}'; use {' or '.join(LOSSES)}")
 
     def bytes_needed(self):
         """About what the float64 measurement allocates: every step's activations and gradients, the weights."""

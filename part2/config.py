@@ -1,8 +1,8 @@
 """The configuration of a part 2 training run: the course's option names and defaults, checked once, the command
 line generated from them, and start2.py's presets."""
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 
-from common.cli import UserError, check_at_least, check_positive, check_seeds, max_norm_value, option, parse_into
+from common.cli import Config, UserError, check_at_least, check_positive, check_seeds, max_norm_value, option, parse_into
 from common.device import DEVICE_HELP
 
 # Options that change where or how often a run reports, not what it computes: free to change on --resume.
@@ -11,7 +11,7 @@ NOT_RUN_DEFINING = ("train_steps", "device", "out_dir", "summary_path", "resume"
 
 
 @dataclass(frozen=True)
-class TextTrainConfig:
+class TextTrainConfig(Config):
     """One run of part2.train. Constructing it checks it: a value that cannot train is a one-line UserError."""
     txt_file: str = option(None, "path to the text to train on", required=True)
     seq_length: int = option(30, "characters per training window (default: 30)")
@@ -51,12 +51,6 @@ class TextTrainConfig:
                        max_norm=self.max_norm)  # max_norm None: no clipping
         check_seeds("seed", self.seed)
 
-    def replace(self, **changes):
-        """A copy with `changes` applied (and checked)."""
-        return replace(self, **changes)
-
-    def to_dict(self):
-        return asdict(self)
 
 
 PRESETS = {  # start2.py's runs, as changes to the defaults above (the report's model, batch and schedule)

@@ -31,7 +31,7 @@ def test_command_line_defaults_are_the_configs_defaults():
 def test_configs_made_in_code_are_checked_too():
     with pytest.raises(UserError, match="--input_length must be at least 1"):
         TrainConfig(input_length=0)
-    with pytest.raises(UserError, match="unknown impl 'cudnn'"):
+    with pytest.raises(UserError, match="--impl: unknown value 'cudnn'"):
         TrainConfig(impl="cudnn")
     with pytest.raises(UserError, match="--dropout_keep_prob must be in"):
         TextTrainConfig(txt_file="book.txt", dropout_keep_prob=0)

@@ -1,14 +1,14 @@
 """start1.py's command line: what the sweep trains, where, and how."""
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
-from common.cli import UserError, check_at_least, check_distinct, check_seeds, max_norm_value, option
+from common.cli import Config, UserError, check_at_least, check_distinct, check_seeds, max_norm_value, option
 from common.device import DEVICE_HELP
 from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES
 from part1.sweep.presets import PRESETS, plan
 
 
 @dataclass(frozen=True)
-class SweepConfig:
+class SweepConfig(Config):
     """What start1.py sweeps, where, and how. Constructing it checks it."""
     preset: str = option("quick", "quick: 5 lengths x 2 seeds, at most 3000 steps (default); paper: the report's "
                                   "grid", choices=tuple(PRESETS))
@@ -57,14 +57,7 @@ class SweepConfig:
         if self.replot and self.dry_run:
             raise UserError("--replot redraws from runs.jsonl and --dry-run trains in a temporary folder; "
                             "give one of them")
-        for f in fields(self):  # the command line's choices, also for configs made in code
-            value, choices = getattr(self, f.name), f.metadata.get("choices")
-            values = [] if value is None else value if f.metadata.get("nargs") else [value]
-            if choices and any(v not in choices for v in values):
-                raise UserError(f"--{f.name}: unknown value in {value!r}; use {', '.join(choices)}")
-
-    def replace(self, **changes):
-        return replace(self, **changes)
+        self.check_choices()
 
     def plan(self):
         """The TrainConfigs of the sweep."""
