@@ -16,7 +16,7 @@ from common.seeding import derive_seed
 from part1.dataset import PalindromeDataset
 from part1.config import INITIALISATIONS, TrainConfig
 from part1.sweep.presets import PRESETS
-from part1.train import make_model, train
+from part1.train import check_memory, make_model, train
 
 GRADIENT_STREAM = 2  # the batch whose gradients are measured: neither training nor test data
 LOSSES = ("mean", "sum")
@@ -78,7 +78,8 @@ def measure(model_type, config, forget_bias, trained_steps, batch, device):
     """Gradient norms of a model freshly initialised from the seed, trained first if trained_steps > 0."""
     train_config = model_config(model_type, config, forget_bias, device)
     if trained_steps:
-        _, model = train(train_config)
+        check_memory(train_config, device)
+        _, model = train(train_config, device=device)
     else:
         torch.manual_seed(train_config.seed)  # the same initialisation train() starts from
         model = make_model(train_config, device)

@@ -49,6 +49,14 @@ def check_memory(config, device):
                batch_size=config.batch_size, eval_size=config.eval_size, train_steps=config.train_steps)
 
 
+def prepared_device(*configs):
+    """The configs' device (the first one's), resolved once, after checking each run against its memory."""
+    device = resolve_device(configs[0].device)
+    for config in configs:
+        check_memory(config, device)
+    return device
+
+
 def make_optimizer(config, model, capturable=False):
     """The configured optimizer; capturable keeps its step count on the device, as a CUDA graph needs.
 
@@ -83,7 +91,6 @@ class Run:
 
     def __init__(self, config, device, capturable=False):
         self.config = config
-        check_memory(config, device)
         torch.manual_seed(config.seed)
         self.train_data, (self.test_inputs, self.test_targets) = train_and_test_data(
             config.input_length, config.seed, config.eval_size, one_hot=config.input_dim == 10, device=device)
@@ -152,10 +159,12 @@ def progress_bar(config, label, progress):
     return tqdm(range(1, config.train_steps + 1), desc=label, leave=False, dynamic_ncols=True, disable=not progress)
 
 
-def train(config, progress=True):
-    """Train one model until it converges or runs out of steps; return (record, trained model)."""
+def train(config, progress=True, device=None):
+    """Train one model until it converges or runs out of steps; return (record, trained model).
+
+    device: the run's device as prepared_device() gave it; None: prepared here."""
     with torch_threads(config.num_threads):
-        device = resolve_device(config.device)
+        device = device or prepared_device(config)
         graphed = uses_cuda_graph(config, device)
         run = Run(config, device, capturable=graphed)
         train_step = make_train_step(run.model, run.optimizer, config.max_norm, graphed)
@@ -173,18 +182,18 @@ def train(config, progress=True):
         return run.record(step, converged), run.model
 
 
-def train_together(configs, progress=True, on_record=None):
+def train_together(configs, progress=True, on_record=None, device=None):
     """Train runs that differ only in their seed side by side; return [(record, trained model)] in their order.
 
     Each run's record is the one train() gives it (wall_seconds and seeds_together aside). On CUDA their steps
     are branches of one CUDA graph, which the GPU runs at the same time; on the CPU they take turns.
-    on_record(record) is called as each run finishes.
+    on_record(record) is called as each run finishes. device: as for train().
     """
     config = configs[0]
     if any(c.replace(seed=config.seed) != config for c in configs):
         raise ValueError("runs trained together may differ only in their seed")
     with torch_threads(config.num_threads):
-        device = resolve_device(config.device)
+        device = device or prepared_device(*configs)
         graphed = uses_cuda_graph(config, device)
         runs = [Run(c, device, capturable=graphed) for c in configs]
         train_steps = make_train_steps([r.model for r in runs], [r.optimizer for r in runs], config.max_norm, graphed)
@@ -223,12 +232,12 @@ def main(argv=None):
     if config.dry_run:
         config = config.replace(train_steps=min(config.train_steps, 3), eval_size=min(config.eval_size, 256),
                                 tensorboard=None)
-    resolve_device(config.device)
+    device = prepared_device(config)
     if not config.dry_run:  # checked now (runs.jsonl read too), made when there is something to write
         store = RunStore(check_writable_dir(config.out_dir) / "runs.jsonl")
         if config.tensorboard:
             check_writable_dir(config.tensorboard, "--tensorboard")
-    record, _ = train(config)
+    record, _ = train(config, device=device)
     print(f"Done training. {record['model_type']}, input length {record['input_length']}, seed {record['seed']}: "
           f"test accuracy {record['test_accuracy']:.4f} after {record['steps']} steps "
           f"(converged: {'yes' if record['converged'] else 'no'}), {record['wall_seconds']:.1f} s")

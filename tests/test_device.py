@@ -57,7 +57,7 @@ def test_part1_on_mps_runs_pytorch_operations_never_the_compiled_cells():
 
 
 def test_a_sweep_on_mps_trains_one_run_at_a_time_and_no_cuda_graph(mps, tmp_path):
-    run, seeds_together = choose_executor(SweepConfig(device="mps"), tmp_path)
+    run, seeds_together = choose_executor(SweepConfig(device="mps"), tmp_path, torch.device("mps"))
     assert run.jobs == 1 and not seeds_together
 
 
@@ -65,7 +65,7 @@ def test_sweep_plans_where_sched_getaffinity_does_not_exist(monkeypatch, tmp_pat
     """macOS and Windows have no os.sched_getaffinity: the sweep counts cores with os.cpu_count()."""
     monkeypatch.delattr(os, "sched_getaffinity", raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: 6)
-    run, _ = choose_executor(SweepConfig(device="cpu", threads_per_run=2), tmp_path)
+    run, _ = choose_executor(SweepConfig(device="cpu", threads_per_run=2), tmp_path, torch.device("cpu"))
     assert run.jobs == 3
     start1.main(["--dry-run", "--device", "cpu", "--lengths", "4"])
 

@@ -1,4 +1,5 @@
 """start1.py: presets, resuming an interrupted sweep, --replot, --dry-run and bad input."""
+import collections
 import json
 import signal
 import subprocess
@@ -225,3 +226,23 @@ def test_loss_curves_missing_on_disk_are_left_out_of_the_figure(tmp_path, capsys
     (tmp_path / records[1]["loss_curve"]).unlink()
     assert plot_losses(records, tmp_path, tmp_path / "none.png", "t") is None
     assert not (tmp_path / "none.png").exists()
+
+
+def test_a_local_sweep_resolves_its_device_and_checks_each_folder_once(tmp_path, monkeypatch):
+    """However many runs: one device resolution, one memory check per run, one check of the output folder."""
+    calls = collections.Counter()
+
+    def counted(name, real):
+        def spy(*args, **kwargs):
+            calls[name] += 1
+            return real(*args, **kwargs)
+        return spy
+
+    for module in [m for n, m in list(sys.modules.items()) if n.split(".")[0] in ("part1", "common")]:
+        for name in ("resolve_device", "check_fits", "ensure_writable_dir"):
+            if hasattr(module, name):
+                monkeypatch.setattr(module, name, counted(name, getattr(module, name)))
+    start1.main(["--models", "RNN", "LSTM", "--lengths", "2", "--seeds", "1", "2", "--steps", "2", "--jobs", "1",
+                 "--device", "cpu", "--out_dir", str(tmp_path)])
+    assert len((tmp_path / "runs.jsonl").read_text().splitlines()) == 4
+    assert calls == {"resolve_device": 1, "check_fits": 4, "ensure_writable_dir": 1}

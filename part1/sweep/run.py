@@ -10,14 +10,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from common.cli import UserError
-from common.device import resolve_device
 from common.files import ensure_writable_dir
 from part1.config import key_of
 from part1.sweep.executors import choose_executor
 from part1.sweep.presets import PRESETS, REPORT_ACCURACY
 from part1.sweep.runs import Claims, RunStore
 from part1.sweep.summary import write_summary
-from part1.train import check_memory
+from part1.train import prepared_device
 
 
 def seed_groups(configs, together=True):
@@ -44,12 +43,10 @@ def run_sweep(configs, runs_path, executor, seeds_together=False):
         tqdm.write(f"{len(configs) - len(todo)} of {len(configs)} runs already in {runs_path}; skipping them")
     bar = tqdm(total=len(todo), desc="sweep", unit="run", dynamic_ncols=True)
 
-    def save(record):
+    def save(record):  # as each run finishes
         store.add(record)
         claims.release(key_of(record["config"]))
-        bar.update()
-        bar.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
-                  f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
+        announce(bar, record)
 
     try:
         while todo:
@@ -75,6 +72,13 @@ def run_sweep(configs, runs_path, executor, seeds_together=False):
     return store.records(configs)
 
 
+def announce(bar, record):
+    """Count a finished run on the sweep's progress bar and print its result."""
+    bar.update()
+    bar.write(f"{record['model_type']:>4} input length {record['input_length']:>3} seed {record['seed']}: "
+              f"test accuracy {record['test_accuracy']:.3f} after {record['steps']} steps")
+
+
 def finished_records(configs, runs_path):
     """The records of `configs` already in runs.jsonl (--replot); a UserError when there is none."""
     records = RunStore(runs_path).records(configs)
@@ -88,20 +92,19 @@ def finished_records(configs, runs_path):
 def sweep(config):
     """Train (or, with replot, read) the sweep's runs, then write its summary and figure; the summary rows."""
     configs = config.plan()
-    if not config.replot and config.launcher == "local":  # SLURM's nodes have memories of their own
-        for c in configs:
-            check_memory(c, resolve_device(c.device))
     runs_path = Path(config.out_dir) / "runs.jsonl"
     if config.replot:  # everything is checked before a folder is made
         records = finished_records(configs, runs_path)
         out_dir = ensure_writable_dir(config.out_dir)
     else:
-        run, on_gpus = choose_executor(config, runs_path.parent / "jobs")
+        # Resolved and checked once, here; SLURM's nodes resolve their own devices and have memories of their own.
+        device = prepared_device(*configs) if config.launcher == "local" else None
+        executor, on_gpus = choose_executor(config, runs_path.parent / "jobs", device)
         if config.tensorboard:
             ensure_writable_dir(config.tensorboard, "--tensorboard")
         out_dir = ensure_writable_dir(config.out_dir)
         together = config.seeds_together == "on" or (config.seeds_together == "auto" and on_gpus)
-        records = run_sweep(configs, runs_path, run, together)
+        records = run_sweep(configs, runs_path, executor, together)
     return write_summary(records, out_dir, config.preset, REPORT_ACCURACY if config.preset == "paper" else None,
                   kept=not config.dry_run)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from common.cli import UserError
-from common.files import append_jsonl, ensure_writable_dir, read_jsonl, write_csv
+from common.files import append_jsonl, read_jsonl, write_csv
 from part1.config import digest_of, key_of
 
 CURVES, CLAIMS = "curves", ".claims"
@@ -44,7 +44,7 @@ class RunStore:
         losses = record.pop("losses", None)
         if losses is not None:  # written first: a record in runs.jsonl always has its curve
             record["loss_curve"] = curve_name(record)
-            ensure_writable_dir(self.path.parent / CURVES)
+            (self.path.parent / CURVES).mkdir(exist_ok=True)  # the sweep checked its folder when it started
             write_csv(self.path.parent / record["loss_curve"],
                       [{"step": step, "loss": f"{loss:.6g}"} for step, loss in enumerate(losses, start=1)])
         append_jsonl(self.path, record)
