@@ -51,8 +51,7 @@ def implementations(model_type, device, graphed=False, together=1, triton_tiles=
     cls, layer = (VanillaRNN, nn.RNN) if model_type == "RNN" else (LSTM, nn.LSTM)
 
     def fast(impl="fast"):
-        model = cls(0, D, N, C, device=device, impl=impl)
-        model.triton_tiles = triton_tiles
+        model = cls(0, D, N, C, device=device, impl=impl, triton_tiles=triton_tiles)
         return model
     models = {"fast": [fast()]}
     if backend.resolve("fast", device) != "torch":

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from common.cli import (Config, check_at_least, check_finite, check_positive, check_seeds, max_norm_value, option,
                         parse_into)
 from common.device import DEVICE_HELP
+from part1.fast.backend import BACKENDS, IMPLEMENTATIONS
 
 MODEL_TYPES = ("RNN", "LSTM")
 INITIALISATIONS = ("xavier_normal", "uniform")
-# fast: the fastest back end on the run's device; reference: the plain autograd loop; the others by name.
-IMPLEMENTATIONS = ("fast", "reference", "torch", "cpp", "triton")
+IMPL_HELP = (f"fast: the hand-written backward through time with the device's native back end (cpp on the CPU, "
+             f"triton on CUDA; else torch); reference: the plain autograd loop; "
+             f"{', '.join(name for name in BACKENDS if name != 'reference')}: a back end by name. Same maths "
+             f"(default: fast)")
 # Options that change how a run is carried out or reported, not what it computes.
 NOT_RUN_DEFINING = ("device", "out_dir", "print_every", "tensorboard", "dry_run")
 
@@ -29,10 +32,7 @@ class TrainConfig(Config):
     train_steps: int = option(10000, "maximum number of training steps (default: 10000)")
     max_norm: float = option(10.0, "gradient norm clipping threshold, or off (default: 10.0)", type=max_norm_value)
     device: str = option("auto", DEVICE_HELP)
-    impl: str = option("fast", "fast: the hand-written backward through time with the fastest cells for the device "
-                               "(triton on CUDA, cpp on the CPU, else torch); reference: the plain autograd loop; "
-                               "torch, cpp, triton: those cells by name. Same maths (default: fast)",
-                       choices=IMPLEMENTATIONS)
+    impl: str = option("fast", IMPL_HELP, choices=IMPLEMENTATIONS)
     cuda_graph: str = option("auto", "auto: on CUDA, capture the training step once as a CUDA graph and replay it "
                                      "(default: auto)", choices=("auto", "off"))
     seed: int = option(42, "seed of initialisation, training and test data (default: 42)")

@@ -23,11 +23,12 @@ class LSTM(Recurrent):
     init: "xavier_normal" (the report's code) or "uniform" (PyTorch's RNN scheme); biases start at zero, b_f at
     forget_bias.
     impl: "fast" trains through part1.fast's hand-written backward; "reference" is the plain autograd loop.
+    triton_tiles: {"LSTM": Tile} for the Triton kernels (None: the tuned tile).
     """
 
     def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", forget_bias=1.0, impl="fast",
-                 init="xavier_normal"):
-        super().__init__(seq_length, input_dim, num_hidden, num_classes, impl, init)
+                 init="xavier_normal", triton_tiles=None):
+        super().__init__(seq_length, input_dim, num_hidden, num_classes, impl, init, triton_tiles)
         self.forget_bias = forget_bias
         n = num_hidden
         for gate in "gifo":

@@ -24,12 +24,12 @@ def check_impl(impl):
 class Recurrent(nn.Module):
     """What VanillaRNN and LSTM share: the course's interface and the choice between fast path and reference loop.
 
-    impl: "fast" (the fastest back end for the device), "torch", "cpp" or "triton" train through part1.fast's
-    hand-written backward; "reference" is the plain autograd loop. triton_tiles: the Triton tile per model (None:
-    the tuned ones).
+    impl: "fast" (the device's native back end) or a back end of part1.fast.backend.BACKENDS: "reference" is the
+    plain autograd loop, the others train through part1.fast's hand-written backward. triton_tiles: the Triton
+    tile per model type (None: the tuned ones).
     """
 
-    def __init__(self, seq_length, input_dim, num_hidden, num_classes, impl, init):
+    def __init__(self, seq_length, input_dim, num_hidden, num_classes, impl, init, triton_tiles=None):
         super().__init__()
         self.seq_length = seq_length  # the course's interface; forward accepts any length
         self.input_dim = input_dim
@@ -37,12 +37,12 @@ class Recurrent(nn.Module):
         self.num_classes = num_classes
         self.impl = check_impl(impl)
         self.init = check_init(init)
-        self.triton_tiles = None
+        self.triton_tiles = triton_tiles
         self._workspaces = WorkspacePool()
 
     @property
     def backend(self):
-        """The back end that trains this model where its parameters are: reference, torch, cpp or triton."""
+        """The back end (a name in part1.fast.backend.BACKENDS) that trains this model where its parameters are."""
         W = self.W_ph
         return backends.resolve(self.impl, W.device, W.dtype)
 

@@ -142,8 +142,7 @@ class Run:
             "wall_seconds": time.perf_counter() - self.started,
             "seeds_together": seeds_together,
             "device": str(self.device),
-            "cpp_cells": self.backend == "cpp",
-            "triton_kernels": self.backend == "triton",
+            "backend": self.backend,
             "torch_version": torch.__version__,
             "config": self.config.to_dict(),
             "losses": self.losses[:step].tolist(),  # the training loss of every step; a sweep keeps it in a CSV

@@ -10,11 +10,12 @@ class VanillaRNN(Recurrent):
 
     init: "xavier_normal" (the report's code) or "uniform" (PyTorch's RNN scheme); biases start at zero.
     impl: "fast" trains through part1.fast's hand-written backward; "reference" is the plain autograd loop.
+    triton_tiles: {"RNN": Tile} for the Triton kernels (None: the tuned tile).
     """
 
     def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", impl="fast",
-                 init="xavier_normal"):
-        super().__init__(seq_length, input_dim, num_hidden, num_classes, impl, init)
+                 init="xavier_normal", triton_tiles=None):
+        super().__init__(seq_length, input_dim, num_hidden, num_classes, impl, init, triton_tiles)
         n = num_hidden
         self.W_hx = weight_parameter(n, input_dim, init, n, device)
         self.W_hh = weight_parameter(n, n, init, n, device)

@@ -1,4 +1,5 @@
 """--device: the choice among CPU, CUDA and Apple GPUs (MPS), tested on any machine; MPS runs where there is one."""
+import dataclasses
 import os
 
 import pytest
@@ -7,6 +8,7 @@ import torch
 import start1
 from common.cli import UserError
 from common.device import resolve_device
+from part1.fast import backend
 from part1.fast.backend import resolve
 from part1.sweep.config import SweepConfig
 from part1.sweep.executors import choose_executor
@@ -105,3 +107,14 @@ def test_part1_trains_on_mps_as_on_the_cpu(impl):
 def test_part3_trains_on_mps_as_on_the_cpu():
     from part3.karate import train_karate
     assert train_karate(device="mps")[0] == pytest.approx(train_karate(device="cpu")[0], abs=0.04)
+
+
+def test_fast_on_cuda_without_triton_falls_back_to_pytorch_ops_with_one_line(monkeypatch, capsys):
+    monkeypatch.setitem(backend.BACKENDS, "triton", dataclasses.replace(backend.BACKENDS["triton"],
+                                                                        missing=lambda: "Triton is not installed"))
+    backend.say_fallback.cache_clear()
+    assert backend.resolve("fast", "cuda") == backend.resolve("fast", "cuda") == "torch"
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["part1: Triton is not installed; using PyTorch ops (--impl torch skips the triton back end)"]
+    with pytest.raises(UserError, match=r"impl 'triton' is not available here \(Triton is not installed\)"):
+        backend.resolve("triton", "cuda")

@@ -4,7 +4,7 @@ costs about six times its sigmoid on the CPU).
 
 Compiled with PyTorch's C++ extension tools on first use (about 30 s; ninja and a C++ compiler needed), then
 loaded from PyTorch's extension cache. On Linux with GCC each cell is shared out over PyTorch's threads, elsewhere
-it runs on one. Where it cannot be built, load() says why in one line and returns None; impl="fast" then uses the
+it runs on one. Where it cannot be built, build() says why and load() returns None; impl="fast" then uses the
 torch back end, which computes the same to rounding, and impl="torch" never tries the build.
 """
 import functools
@@ -40,11 +40,16 @@ class CppCells:
 
 
 @functools.cache
+def build():
+    """(the compiled cells, None), built on first use, or (None, why they cannot be built); tried once per process
+    (build.cache_clear() forgets the attempt)."""
+    module, why = _build()
+    return (None if module is None else CppCells(module)), why
+
+
 def load():
-    """The compiled cells (built on first use), or None where they cannot be built; tried once per process
-    (load.cache_clear() forgets the attempt)."""
-    module = _build()
-    return None if module is None else CppCells(module)
+    """The compiled cells, or None where they cannot be built."""
+    return build()[0]
 
 
 def openmp_flags():
@@ -88,10 +93,8 @@ def _build():
     try:
         directory.mkdir(parents=True, exist_ok=True)
         return cpp_extension.load(NAME, [str(SOURCE)], extra_cflags=FLAGS + compile_openmp,
-                                  extra_ldflags=link_openmp, build_directory=str(directory))
+                                  extra_ldflags=link_openmp, build_directory=str(directory)), None
     except (OSError, RuntimeError, ImportError, subprocess.SubprocessError) as error:
         reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         reason = reason if len(reason) <= 160 else reason[:157] + "..."  # a failed compile quotes its whole command
-        print(f"part1: the C++ cells could not be built ({reason}); using PyTorch ops "
-              f"(--impl torch skips the build)", file=sys.stderr, flush=True)
-        return None
+        return None, f"the C++ cells could not be built: {reason}"

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from common.cli import Config, UserError, check_at_least, check_distinct, check_seeds, max_norm_value, option
 from common.device import DEVICE_HELP
-from part1.config import IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES
+from part1.config import IMPL_HELP, IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES
 from part1.sweep.presets import PRESETS, plan
 
 
@@ -22,9 +22,7 @@ class SweepConfig(Config):
     max_norm: float = option(None, "clip the gradient norm at this value, or off: the report's code in effect "
                                    "never clipped (default: off)", type=max_norm_value)
     device: str = option("auto", DEVICE_HELP)
-    impl: str = option("fast", "fast: hand-written backward through time with the device's fastest cells; "
-                               "reference: the plain autograd loop; torch, cpp, triton: by name (default: fast)",
-                       choices=IMPLEMENTATIONS)
+    impl: str = option("fast", IMPL_HELP, choices=IMPLEMENTATIONS)
     out_dir: str = option("results/part1", "folder of runs.jsonl, summary and figures (default: results/part1)")
     jobs: int = option(None, "runs trained at once, in worker processes (default: CPU cores / --threads_per_run "
                              "on a CPU, 1 on a GPU)", type=int)
