@@ -30,29 +30,41 @@ class LSTM(Recurrent):
                  init="xavier_normal", triton_tiles=None):
         super().__init__(seq_length, input_dim, num_hidden, num_classes, impl, init, triton_tiles)
         self.forget_bias = forget_bias
-        n = num_hidden
-        for gate in "gifo":
-            setattr(self, f"W_{gate}x", weight_parameter(n, input_dim, init, n, device))
-            setattr(self, f"W_{gate}h", weight_parameter(n, n, init, n, device))
-            # A forget bias near 1 keeps the cell state, and its gradient, alive early in training.
-            value = forget_bias if gate == "f" else 0.0
-            setattr(self, f"b_{gate}", zeros_parameter(n, device=device, value=value))
+        n, d = num_hidden, input_dim
+        self.W_gx = weight_parameter(n, d, init, n, device)  # g: the candidate cell input
+        self.W_gh = weight_parameter(n, n, init, n, device)
+        self.b_g = zeros_parameter(n, device=device)
+        self.W_ix = weight_parameter(n, d, init, n, device)  # i: the input gate
+        self.W_ih = weight_parameter(n, n, init, n, device)
+        self.b_i = zeros_parameter(n, device=device)
+        self.W_fx = weight_parameter(n, d, init, n, device)  # f: the forget gate
+        self.W_fh = weight_parameter(n, n, init, n, device)
+        # A forget bias near 1 keeps the cell state, and its gradient, alive early in training.
+        self.b_f = zeros_parameter(n, device=device, value=forget_bias)
+        self.W_ox = weight_parameter(n, d, init, n, device)  # o: the output gate
+        self.W_oh = weight_parameter(n, n, init, n, device)
+        self.b_o = zeros_parameter(n, device=device)
         self.W_ph = weight_parameter(num_classes, n, init, n, device)
         self.b_p = zeros_parameter(num_classes, device=device)
 
     def forward(self, x, keep_hidden=False):
         """Logits (B, num_classes) of the last step; with keep_hidden also [h_1, ..., h_T], each retaining its grad."""
         x = time_major(x, self.input_dim)  # (T, B, d)
-        B = x.size(1)
-        n = self.num_hidden
-        # Stack the four gates once per call: one matmul for all inputs, then one per step.
+        # The four gates stacked once per call: one matmul for all inputs, then one per step.
         W_x = torch.cat([self.W_gx, self.W_ix, self.W_fx, self.W_ox])  # (4n, d)
         W_h = torch.cat([self.W_gh, self.W_ih, self.W_fh, self.W_oh])  # (4n, n)
         b = torch.cat([self.b_g, self.b_i, self.b_f, self.b_o])  # (4n,)
         cells = self.fast_cells(x, keep_hidden)
-        if cells is not None:
-            h = LSTMSequence.apply(x, stack_weights(W_h, W_x, b), self._workspaces, cells)
-            return torch.addmm(self.b_p, h, self.W_ph.t())
+        if cells is None:
+            h, hidden = self.reference_loop(x, W_x, W_h, b, keep_hidden)
+        else:  # the same, with part1.fast's hand-written backward
+            h, hidden = LSTMSequence.apply(x, stack_weights(W_h, W_x, b), self._workspaces, cells), []
+        logits = torch.addmm(self.b_p, h, self.W_ph.t())  # p = W_ph h_T + b_p
+        return (logits, hidden) if keep_hidden else logits
+
+    def reference_loop(self, x, W_x, W_h, b, keep_hidden):
+        """h_T (B, n) through the plain autograd loop over time; with keep_hidden also [h_1, ..., h_T]."""
+        B, n = x.size(1), self.num_hidden
         W_h_t = W_h.t()  # (n, 4n)
         x_proj = project_inputs(x, W_x, b)  # (T, B, 4n)
         h = x.new_zeros(B, n)
@@ -63,8 +75,7 @@ class LSTM(Recurrent):
             if keep_hidden:
                 h.retain_grad()
                 hidden.append(h)
-        logits = torch.addmm(self.b_p, h, self.W_ph.t())
-        return (logits, hidden) if keep_hidden else logits
+        return h, hidden
 
     def extra_repr(self):
         return (f"input_dim={self.input_dim}, num_hidden={self.num_hidden}, "

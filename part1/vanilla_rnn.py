@@ -27,21 +27,26 @@ class VanillaRNN(Recurrent):
         """Logits (B, num_classes) of the last step; with keep_hidden also [h_1, ..., h_T], each retaining its grad."""
         x = time_major(x, self.input_dim)  # (T, B, d)
         cells = self.fast_cells(x, keep_hidden)
-        if cells is not None:
-            h = RNNSequence.apply(x, stack_weights(self.W_hh, self.W_hx, self.b_h), self._workspaces, cells)
-            return torch.addmm(self.b_p, h, self.W_ph.t())
-        B = x.size(1)
+        if cells is None:
+            h, hidden = self.reference_loop(x, keep_hidden)
+        else:  # the same, with part1.fast's hand-written backward
+            W = stack_weights(self.W_hh, self.W_hx, self.b_h)
+            h, hidden = RNNSequence.apply(x, W, self._workspaces, cells), []
+        logits = torch.addmm(self.b_p, h, self.W_ph.t())  # p = W_ph h_T + b_p
+        return (logits, hidden) if keep_hidden else logits
+
+    def reference_loop(self, x, keep_hidden):
+        """h_T (B, n) through the plain autograd loop over time; with keep_hidden also [h_1, ..., h_T]."""
         x_proj = project_inputs(x, self.W_hx, self.b_h)  # (T, B, n)
         W_hh_t = self.W_hh.t()
-        h = x.new_zeros(B, self.num_hidden)
+        h = x.new_zeros(x.size(1), self.num_hidden)
         hidden = []
         for x_t in x_proj.unbind(0):  # unbind, not x_proj[t]: its backward is one stack, not T scatters
             h = torch.tanh(torch.addmm(x_t, h, W_hh_t))
             if keep_hidden:
                 h.retain_grad()
                 hidden.append(h)
-        logits = torch.addmm(self.b_p, h, self.W_ph.t())
-        return (logits, hidden) if keep_hidden else logits
+        return h, hidden
 
     def extra_repr(self):
         return (f"input_dim={self.input_dim}, num_hidden={self.num_hidden}, num_classes={self.num_classes}, "
