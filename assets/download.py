@@ -3,9 +3,10 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
-from common.cli import ArgumentParser, UserError, run_main
+from common.cli import Config, UserError, option, parse_into, run_main
 from common.files import sha256
 
 ASSETS = Path(__file__).resolve().parent
@@ -48,12 +49,17 @@ def fetch(name, dest_dir=ASSETS, base_url=BASE_URL, timeout=60):
     return path
 
 
+@dataclass(frozen=True)
+class DownloadConfig(Config):
+    """Which books to fetch, and from where."""
+    books: tuple = option((DEFAULT_BOOK,), f"book file names (default: {DEFAULT_BOOK})", nargs="*", type=str,
+                          flag="books")
+    all: bool = option(False, "all five course books")
+    base_url: str = option(BASE_URL, "where the books are served (default: the course repository)")
+
+
 def main(argv=None):
-    p = ArgumentParser(prog="python -m assets.download", description=__doc__.split(":")[0] + ".")
-    p.add_argument("books", nargs="*", default=[DEFAULT_BOOK], help=f"book file names (default: {DEFAULT_BOOK})")
-    p.add_argument("--all", action="store_true", help="all five course books")
-    p.add_argument("--base_url", default=BASE_URL, help="where the books are served (default: the course repository)")
-    args = p.parse_args(argv)
+    args = parse_into(DownloadConfig, argv, "python -m assets.download", __doc__.split(":")[0] + ".")
     for name in (list(BOOKS) if args.all else args.books):
         print(f"{fetch(name, base_url=args.base_url)} (sha256 verified)")
 

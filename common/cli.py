@@ -72,10 +72,11 @@ def add_options(parser, config_class, exclude=()):
             continue
         meta = dict(f.metadata)
         flag = meta.pop("flag", f"--{f.name}")
+        where = {"dest": f.name} if flag.startswith("-") else {}  # a positional argument is named by its flag
         if f.type is bool:
-            parser.add_argument(flag, dest=f.name, action="store_true", **meta)
+            parser.add_argument(flag, **where, action="store_true", **meta)
         else:
-            parser.add_argument(flag, dest=f.name, type=meta.pop("type", f.type), default=f.default, **meta)
+            parser.add_argument(flag, **where, type=meta.pop("type", f.type), default=f.default, **meta)
 
 
 def max_norm_value(text):

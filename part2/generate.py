@@ -5,10 +5,11 @@ softmax(T * logits) (the report's convention: larger is greedier); --temperature
 --beam_width K runs beam search.
 """
 import sys
+from dataclasses import dataclass
 
 import torch
 
-from common.cli import ArgumentParser, UserError, check_at_least, check_positive, check_seeds, run_main
+from common.cli import Config, UserError, check_at_least, check_positive, check_seeds, option, parse_into, run_main
 from common.device import DEVICE_HELP, resolve_device
 from common.memory import check_fits
 from part2.checkpoint import load_model
@@ -16,28 +17,33 @@ from part2.pretrained import load_pretrained
 from part2.sample import complete
 
 
-def build_parser():
-    p = ArgumentParser(prog="python -m part2.generate", description=__doc__.splitlines()[0])
-    p.add_argument("--checkpoint", help="checkpoint.pt written by part2.train (default: the shipped model, "
-                                        "pretrained/)")
-    p.add_argument("--prompt", default="", help="text to complete (default: one random character)")
-    p.add_argument("--length", type=int, default=200, help="characters to generate after the prompt (default: 200)")
-    mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--greedy", action="store_true", help="always the most likely character (the default)")
-    mode.add_argument("--tau", type=float, help="sample from softmax(tau * logits); larger tau is greedier")
-    mode.add_argument("--temperature", type=float, help="sample from softmax(logits / temperature)")
-    mode.add_argument("--beam_width", type=int, help="beam search with this many beams")
-    p.add_argument("--seed", type=int, default=42, help="seed of the sampling (default: 42)")
-    p.add_argument("--device", default="auto", help=DEVICE_HELP)
-    return p
+@dataclass(frozen=True)
+class GenerateConfig(Config):
+    """What to generate, and with which model. Constructing it checks it."""
+    checkpoint: str = option(None, "checkpoint.pt written by part2.train (default: the shipped model, pretrained/)",
+                             type=str)
+    prompt: str = option("", "text to complete (default: one random character)")
+    length: int = option(200, "characters to generate after the prompt (default: 200)")
+    greedy: bool = option(False, "always the most likely character (the default)")
+    tau: float = option(None, "sample from softmax(tau * logits); larger tau is greedier", type=float)
+    temperature: float = option(None, "sample from softmax(logits / temperature)", type=float)
+    beam_width: int = option(None, "beam search with this many beams", type=int)
+    seed: int = option(42, "seed of the sampling (default: 42)")
+    device: str = option("auto", DEVICE_HELP)
+
+    def __post_init__(self):
+        modes = [f"--{name}" for name in ("greedy", "tau", "temperature", "beam_width")
+                 if getattr(self, name) not in (None, False)]
+        if len(modes) > 1:
+            raise UserError(f"{' and '.join(modes)} exclude each other; give one of them")
+        check_at_least(0, length=self.length)
+        check_positive(tau=self.tau, temperature=self.temperature)
+        check_at_least(1, beam_width=self.beam_width)
+        check_seeds("seed", self.seed)
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    check_at_least(0, length=args.length)
-    check_positive(tau=args.tau, temperature=args.temperature)
-    check_at_least(1, beam_width=args.beam_width)
-    check_seeds("seed", args.seed)
+    args = parse_into(GenerateConfig, argv, "python -m part2.generate", __doc__.splitlines()[0])
     device = resolve_device(args.device)
     check_fits(device, args.length * 64 * (args.beam_width or 1), length=args.length)  # the sequences kept
     if args.checkpoint:

@@ -3,9 +3,10 @@
 model, vocabulary = load_pretrained()          # in code
 python -m part2.pretrained CHECKPOINT          # make pretrained/ from a part2.train checkpoint (weights only)
 """
+from dataclasses import dataclass
 from pathlib import Path
 
-from common.cli import ArgumentParser, UserError, run_main
+from common.cli import Config, UserError, option, parse_into, run_main
 from common.files import atomic_write_text, ensure_writable_dir, sha256
 from part2.checkpoint import MODEL_KEYS, load_checkpoint, load_model, save_checkpoint
 from part2.config import NOT_RUN_DEFINING
@@ -56,11 +57,15 @@ def export(checkpoint, folder=None):
     return digest
 
 
+@dataclass(frozen=True)
+class ExportConfig(Config):
+    """Which checkpoint to ship, and where."""
+    checkpoint: str = option(None, "checkpoint.pt of a part2.train run", flag="checkpoint", type=str)
+    folder: str = option(None, "where to write the model and SHA256SUMS (default: pretrained/)", type=str)
+
+
 def main(argv=None):
-    p = ArgumentParser(prog="python -m part2.pretrained", description=__doc__.splitlines()[0])
-    p.add_argument("checkpoint", help="checkpoint.pt of a part2.train run")
-    p.add_argument("--folder", help="where to write the model and SHA256SUMS (default: pretrained/)")
-    args = p.parse_args(argv)
+    args = parse_into(ExportConfig, argv, "python -m part2.pretrained", __doc__.splitlines()[0])
     digest = export(args.checkpoint, args.folder)
     print(f"{Path(args.folder or FOLDER) / NAME}: sha256 {digest}")
 

@@ -4,9 +4,10 @@ Writes part2_training.png, part2_paper_metrics.csv (every 1000 steps) and part2_
 report's steps, and one prompt completed by the run's last model), and prints the numbers the README quotes.
 """
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
-from common.cli import ArgumentParser, UserError, run_main
+from common.cli import Config, UserError, option, parse_into, run_main
 from common.files import atomic_write_text, ensure_writable_dir, write_csv
 from part2.checkpoint import CHECKPOINT, MODEL_KEYS, load_checkpoint, model_from_state
 from part2.logs import METRIC_FIELDS, METRICS, SAMPLES
@@ -112,14 +113,17 @@ def summarize(run_dir, docs, prompt):
     return summary(rows)
 
 
+@dataclass(frozen=True)
+class SummarizeConfig(Config):
+    """Which run to summarise, and where."""
+    run_dir: str = option(None, "--out_dir of the run (python start2.py --preset paper --out_dir RUN_DIR)",
+                          flag="run_dir", type=str)
+    docs: str = option("docs", "where to write the figure, the CSV and the samples (default: docs)")
+    prompt: str = option("The people ", "the prompt the last model completes (default: 'The people ')")
+
+
 def main(argv=None):
-    p = ArgumentParser(prog="python -m part2.summarize", description=__doc__.splitlines()[0])
-    p.add_argument("run_dir", help="--out_dir of the run (python start2.py --preset paper --out_dir RUN_DIR)")
-    p.add_argument("--docs", default="docs", help="where to write the figure, the CSV and the samples "
-                                                  "(default: docs)")
-    p.add_argument("--prompt", default="The people ", help="the prompt the last model completes (default: "
-                                                           "'The people ')")
-    args = p.parse_args(argv)
+    args = parse_into(SummarizeConfig, argv, "python -m part2.summarize", __doc__.splitlines()[0])
     s = summarize(args.run_dir, args.docs, args.prompt)
     print(f"step {s['step']:,}, training batch: loss {s['loss']:.3f}, accuracy {s['accuracy']:.3f} "
           f"(report: {REPORT_FINAL['loss']}, {REPORT_FINAL['accuracy']})")

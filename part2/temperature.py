@@ -2,9 +2,11 @@
 
 python -m part2.temperature   # tau = 0.5, 1 and 2, one panel each
 """
+from dataclasses import dataclass
+
 import torch
 
-from common.cli import ArgumentParser, UserError, check_positive, check_seeds, run_main
+from common.cli import Config, UserError, check_positive, check_seeds, option, parse_into, run_main
 from common.figures import finish_figure, panels
 from common.files import ensure_writable_dir
 
@@ -35,23 +37,25 @@ def plot_temperatures(x, taus, path=None):
                               f"(note each y-axis)", path)
 
 
-def build_parser():
-    p = ArgumentParser(prog="python -m part2.temperature", description=__doc__.splitlines()[0])
-    p.add_argument("--taus", type=float, nargs="+", default=[0.5, 1.0, 2.0],
-                   help="inverse temperatures, one panel each (default: 0.5 1 2)")
-    p.add_argument("--num_classes", type=int, default=10, help="number of Gaussian logits (default: 10)")
-    p.add_argument("--seed", type=int, default=42, help="seed of the draw (default: 42)")
-    p.add_argument("--out_dir", default="results/part2", help="folder of temperature.png (default: results/part2)")
-    return p
+@dataclass(frozen=True)
+class TemperatureConfig(Config):
+    """What Figure 5 draws. Constructing it checks it."""
+    taus: tuple = option((0.5, 1.0, 2.0), "inverse temperatures, one panel each (default: 0.5 1 2)", nargs="+",
+                         type=float)
+    num_classes: int = option(10, "number of Gaussian logits (default: 10)")
+    seed: int = option(42, "seed of the draw (default: 42)")
+    out_dir: str = option("results/part2", "folder of temperature.png (default: results/part2)")
+
+    def __post_init__(self):
+        if not 2 <= self.num_classes <= 100:
+            raise UserError(f"--num_classes must be between 2 and 100, got {self.num_classes}")
+        for tau in self.taus:
+            check_positive(taus=tau)
+        check_seeds("seed", self.seed)
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    if not 2 <= args.num_classes <= 100:
-        raise UserError(f"--num_classes must be between 2 and 100, got {args.num_classes}")
-    for tau in args.taus:
-        check_positive(taus=tau)
-    check_seeds("seed", args.seed)
+    args = parse_into(TemperatureConfig, argv, "python -m part2.temperature", __doc__.splitlines()[0])
     out_dir = ensure_writable_dir(args.out_dir)
     x = gaussian_logits(args.num_classes, args.seed)
     plot_temperatures(x, args.taus, out_dir / "temperature.png")

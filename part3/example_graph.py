@@ -1,7 +1,9 @@
 """The assignment's six-node graph (question 3.2) and how far messages travel: python -m part3.example_graph."""
+from dataclasses import dataclass
+
 import torch
 
-from common.cli import ArgumentParser, run_main
+from common.cli import Config, parse_into, run_main
 from part3.gcn import GCN, normalize_adjacency
 
 NODES = "ABCDEF"
@@ -25,8 +27,13 @@ def influence(source, target, num_layers, seed=0):
     return X.grad[NODES.index(source)].norm().item()
 
 
+@dataclass(frozen=True)
+class ExampleGraphConfig(Config):
+    """The six-node graph's command has no options."""
+
+
 def main(argv=None):
-    ArgumentParser(prog="python -m part3.example_graph", description=__doc__.splitlines()[0]).parse_args(argv)
+    parse_into(ExampleGraphConfig, argv, "python -m part3.example_graph", __doc__.splitlines()[0])
     A_tilde = adjacency() + torch.eye(len(NODES))
     print("A~ = A + I (rows and columns A..F):")
     for name, row in zip(NODES, A_tilde.int().tolist()):

@@ -2,12 +2,13 @@
 
 One member of each of the four communities is labelled; the GCN, with identity features, labels the rest.
 """
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
-from common.cli import ArgumentParser, check_at_least, check_positive, check_seeds, run_main
+from common.cli import Config, check_at_least, check_positive, check_seeds, option, parse_into, run_main
 from common.device import DEVICE_HELP, resolve_device
 from common.files import ensure_writable_dir
 from part3.gcn import GCN, normalize_adjacency
@@ -62,17 +63,23 @@ def train_karate(epochs=200, lr=0.01, seed=42, snapshots=(0, 10, 30, 100, 200), 
     return accuracy, embeddings
 
 
+@dataclass(frozen=True)
+class KarateConfig(Config):
+    """The karate club's GCN run. Constructing it checks it."""
+    epochs: int = option(200, "full-graph training steps (default: 200)")
+    lr: float = option(0.01, "Adam learning rate (default: 0.01)")
+    seed: int = option(42, "seed of the weights (default: 42)")
+    out_dir: str = option("results/part3", "folder of the figure (default: results/part3)")
+    device: str = option("auto", DEVICE_HELP)
+
+    def __post_init__(self):
+        check_at_least(1, epochs=self.epochs)
+        check_positive(lr=self.lr)
+        check_seeds("seed", self.seed)
+
+
 def main(argv=None):
-    p = ArgumentParser(prog="python -m part3.karate", description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=200, help="full-graph training steps (default: 200)")
-    p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default: 0.01)")
-    p.add_argument("--seed", type=int, default=42, help="seed of the weights (default: 42)")
-    p.add_argument("--out_dir", default="results/part3", help="folder of the figure (default: results/part3)")
-    p.add_argument("--device", default="auto", help=DEVICE_HELP)
-    args = p.parse_args(argv)
-    check_at_least(1, epochs=args.epochs)
-    check_positive(lr=args.lr)
-    check_seeds("seed", args.seed)
+    args = parse_into(KarateConfig, argv, "python -m part3.karate", __doc__.splitlines()[0])
     device = resolve_device(args.device)
     out_dir = ensure_writable_dir(args.out_dir)
     snapshots = sorted({0, args.epochs // 30, args.epochs // 10, args.epochs // 3, args.epochs})

@@ -97,6 +97,7 @@ CASES = [
     ("part2.generate", ["--checkpoint", "{tmp}/edited.pt", "--device", "cpu"], ["edited.pt", "do not fit"],
      edited_checkpoint),
     ("part2.generate", ["--checkpoint", "x.pt", "--seed", "-1"], ["--seed", "-1"], None),
+    ("part2.generate", ["--tau", "1", "--beam_width", "2"], ["--tau and --beam_width exclude each other"], None),
     ("part2.generate", ["--checkpoint", "x.pt", "--length", "100000000000000"], ["--length", "GiB"], None),
     ("part2.temperature", ["--seed", "-1"], ["--seed", "-1"], None),
     ("part3.karate", ["--lr", "-1"], ["--lr must be positive", "-1"], None),
