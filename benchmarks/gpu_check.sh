@@ -15,7 +15,7 @@ python -c "import torch, triton; print('torch', torch.__version__, 'triton', tri
 python -m pytest -q -p no:cacheprovider -rf --tb=line tests/test_cuda.py tests/test_triton_cells.py \
     tests/test_models.py > "$out/tests.txt" 2>&1
 tail -n 30 "$out/tests.txt"
-python benchmarks/bench_rnn.py --device cuda --lengths 100 --repeats 7 --steps 20 --together 4 2>&1 \
+python -m benchmarks.bench_rnn --device cuda --lengths 100 --repeats 7 --steps 20 --together 4 2>&1 \
     | tee "$out/bench.txt"
 together=on  # seeds side by side in one graph, unless its test failed
 grep -q "FAILED.*seeds_trained_together" "$out/tests.txt" && together=off
@@ -49,8 +49,8 @@ for name in ("quick_alone", "quick_together"):
 same = sum(a == b for a, b in runs.values())
 print(f"seeds alone and together: {same} of {len(runs)} runs identical")
 PY
-python benchmarks/bench_rnn.py --device cuda --lengths 10 50 --repeats 5 --steps 20 --together 4 2>&1 \
+python -m benchmarks.bench_rnn --device cuda --lengths 10 50 --repeats 5 --steps 20 --together 4 2>&1 \
     | grep -E "graph|model|part 2|Error" | tee "$out/bench_short.txt"
-python benchmarks/tune_triton_tiles.py --length 100 --repeats 3 2>&1 | tee "$out/tiles.txt"
-python benchmarks/bench_rnn.py --device cuda --project_paper --repeats 2 --steps 10 --together 4 2>&1 | tail -n 3 \
+python -m benchmarks.tune_triton_tiles --length 100 --repeats 3 2>&1 | tee "$out/tiles.txt"
+python -m benchmarks.bench_rnn --device cuda --project_paper --repeats 2 --steps 10 --together 4 2>&1 | tail -n 3 \
     | tee "$out/bench_paper.txt"
