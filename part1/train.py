@@ -15,7 +15,7 @@ from part1.config import parse_config
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
 from part1.sweep.runs import RunStore
-from part1.step import make_train_step, make_train_steps
+from part1.step import make_train_step
 from part1.vanilla_rnn import VanillaRNN
 
 MODELS = {"RNN": VanillaRNN, "LSTM": LSTM}
@@ -123,6 +123,11 @@ class Run:
     def converged(self, step):
         return has_converged(self.losses, step, self.config.min_steps, self.config.conv_eps)
 
+    def after_step(self, step, loss, logits, targets, examples_per_second, write, prefix=""):
+        """Log the step (log()) and say whether the run has converged, as train() and train_together() do."""
+        self.log(step, loss, logits, targets, examples_per_second, write, prefix)
+        return self.converged(step)
+
     def record(self, step, converged, seeds_together=1):
         """The run's result after `step` steps: held-out loss and accuracy, what ran, and the config."""
         test_loss, test_accuracy = evaluate(self.model, self.test_inputs, self.test_targets)
@@ -173,57 +178,12 @@ def train(config, progress=True, device=None):
             step_start = time.perf_counter()
             inputs, targets = run.train_data.batch(config.batch_size, device)
             loss, logits = train_step(inputs, targets)
-            run.log(step, loss, logits, targets, config.batch_size / (time.perf_counter() - step_start), bar.write)
-            if run.converged(step):
+            speed = config.batch_size / (time.perf_counter() - step_start)
+            if run.after_step(step, loss, logits, targets, speed, bar.write):
                 converged = True
                 break
         bar.close()
         return run.record(step, converged), run.model
-
-
-def train_together(configs, progress=True, on_record=None, device=None):
-    """Train runs that differ only in their seed side by side; return [(record, trained model)] in their order.
-
-    Each run's record is the one train() gives it (wall_seconds and seeds_together aside). On CUDA their steps
-    are branches of one CUDA graph, which the GPU runs at the same time; on the CPU they take turns.
-    on_record(record) is called as each run finishes. device: as for train().
-    """
-    config = configs[0]
-    if any(c.replace(seed=config.seed) != config for c in configs):
-        raise ValueError("runs trained together may differ only in their seed")
-    with torch_threads(config.num_threads):
-        device = device or prepared_device(*configs)
-        graphed = uses_cuda_graph(config, device)
-        runs = [Run(c, device, capturable=graphed) for c in configs]
-        train_steps = make_train_steps([r.model for r in runs], [r.optimizer for r in runs], config.max_norm, graphed)
-        label = f"{config.model_type} T={config.input_length} seeds " + " ".join(str(c.seed) for c in configs)
-        bar = progress_bar(config, label, progress)
-        records = [None] * len(runs)
-
-        def finish(i, step, converged):
-            records[i] = runs[i].record(step, converged, seeds_together=len(runs))
-            if on_record is not None:
-                on_record(records[i])
-
-        for step in bar:
-            step_start = time.perf_counter()
-            # A finished run's batch is None: its branch of the graph replays, its results unused.
-            batches = [None if done else r.train_data.batch(config.batch_size, device)
-                       for r, done in zip(runs, records)]
-            outs = train_steps(batches)
-            speed = config.batch_size * sum(b is not None for b in batches) / (time.perf_counter() - step_start)
-            for i, (r, batch, out) in enumerate(zip(runs, batches, outs)):
-                if batch is not None:
-                    r.log(step, *out, batch[1], speed, bar.write, prefix=f"seed {r.config.seed}: ")
-                    if r.converged(step):
-                        finish(i, step, True)
-            if all(records):
-                break
-        bar.close()
-        for i, record in enumerate(records):
-            if record is None:
-                finish(i, step, False)
-        return [(record, r.model) for record, r in zip(records, runs)]
 
 
 def main(argv=None):

@@ -7,7 +7,8 @@ import shutil
 
 from common.cli import UserError
 from part1.fast import backend as backends
-from part1.train import train, train_together
+from part1.together import train_together
+from part1.train import train
 
 
 def train_group(group, save, progress=True, device=None):
