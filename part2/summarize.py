@@ -37,8 +37,12 @@ def read_metrics(path):
 
 def read_samples(path, steps):
     """{step: [(mode, length, text)]} of samples_over_training.txt, for those of `steps` it holds."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        raise UserError(f"'{path}' cannot be read; give the folder of a part2.train run") from None
     samples, step = {}, None
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for line in lines:
         if line.startswith("=== step "):
             step = int(line.split()[2])
             if step in steps:
@@ -101,14 +105,14 @@ def summarize(run_dir, docs, prompt):
     """Write the three files into `docs` from the run in `run_dir`; return summary()."""
     run_dir = Path(run_dir)
     rows = read_metrics(run_dir / METRICS)
+    state = load_checkpoint(run_dir / CHECKPOINT, keys=MODEL_KEYS)
+    model, vocabulary = model_from_state(state, run_dir / CHECKPOINT)
+    completed = completions(model, vocabulary, prompt)  # all read and checked before anything is written
+    samples = read_samples(run_dir / SAMPLES, TABLE_STEPS)
     docs = ensure_writable_dir(docs, "--docs")
     plot_long_run(rows, REPORT_FINAL, MEAN_OVER, docs / "part2_training.png")
     write_csv(docs / "part2_paper_metrics.csv", [{k: "" if r[k] is None else r[k] for k in METRIC_FIELDS}
                                                  for r in rows if r["step"] % CSV_EVERY == 0], METRIC_FIELDS)
-    state = load_checkpoint(run_dir / CHECKPOINT, keys=MODEL_KEYS)
-    model, vocabulary = model_from_state(state, run_dir / CHECKPOINT)
-    completed = completions(model, vocabulary, prompt)
-    samples = read_samples(run_dir / SAMPLES, TABLE_STEPS)
     atomic_write_text(docs / "part2_samples.md", samples_markdown(samples, prompt, completed, state["step"]))
     return summary(rows)
 
