@@ -51,8 +51,7 @@ def implementations(model_type, device, graphed=False, together=1, triton_tiles=
     cls, layer = (VanillaRNN, nn.RNN) if model_type == "RNN" else (LSTM, nn.LSTM)
 
     def fast(impl="fast"):
-        model = cls(0, D, N, C, device=device, impl=impl, triton_tiles=triton_tiles)
-        return model
+        return cls(0, D, N, C, device=device, impl=impl, triton_tiles=triton_tiles)
     models = {"fast": [fast()]}
     if backend.resolve("fast", device) != "torch":
         models["torch"] = [fast("torch")]
@@ -136,7 +135,7 @@ def measure_text_model(device, repeats, steps, vocabulary_size=83):
     return median, B2 * T2 / (median / 1000)
 
 
-def main():
+def parse_args():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--lengths", nargs="+", type=int, default=[10, 50, 100], help="input lengths T")
     p.add_argument("--models", nargs="+", default=["RNN", "LSTM"], choices=["RNN", "LSTM"])
@@ -153,10 +152,28 @@ def main():
     p.add_argument("--project_paper", action="store_true",
                    help="time the paper preset's lengths and project its worst-case wall time (every run 10,000 steps)")
     args = p.parse_args()
+    if args.threads is not None and args.threads < 1:
+        p.error(f"--threads {args.threads}: give 1 or more")
+    return args
+
+
+def print_rows(model_type, length, results, floor, together):
+    """One table row per implementation; returns {fast row: ms per seed} for the projection."""
+    fast_ms = {}
+    for name, (median, low, high) in results.items():
+        baseline = results[f"nn.{model_type}" + (" graph" if name.endswith("graph") else "")][0]
+        seeds_per_step = together if name.startswith(f"fast x{together}") else 1
+        print(f"{model_type:>5} {length:>4} {name:>16} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
+              f"{median / baseline:>6.2f} {floor * seeds_per_step / median:>6.2f}")
+        if name.startswith("fast"):
+            fast_ms[name] = median / seeds_per_step
+    return fast_ms
+
+
+def main():
+    args = parse_args()
     device = resolve_device(args.device)
     if args.threads is not None:
-        if args.threads < 1:
-            p.error(f"--threads {args.threads}: give 1 or more")
         torch.set_num_threads(args.threads)
     triton_tiles = None
     if args.triton_tile:
@@ -175,13 +192,9 @@ def main():
         for length in lengths:
             results = measure(model_type, length, device, args.repeats, args.steps, args.together, triton_tiles)
             floor = matmul_flops(model_type, length) / rate * 1000  # ms
-            for name, (median, low, high) in results.items():
-                baseline = results[f"nn.{model_type}" + (" graph" if name.endswith("graph") else "")][0]
-                seeds_per_step = args.together if name.startswith(f"fast x{args.together}") else 1
-                print(f"{model_type:>5} {length:>4} {name:>16} {median:>8.2f} {low:>6.2f}-{high:<6.2f} "
-                      f"{median / baseline:>6.2f} {floor * seeds_per_step / median:>6.2f}")
-                if name.startswith("fast") and name.endswith("graph") == (device.type == "cuda"):
-                    hours = median / seeds_per_step / 1000 * paper.train_steps * len(paper.seeds) / 3600
+            for name, ms in print_rows(model_type, length, results, floor, args.together).items():
+                if name.endswith("graph") == (device.type == "cuda"):
+                    hours = ms / 1000 * paper.train_steps * len(paper.seeds) / 3600
                     projected[name] = projected.get(name, 0.0) + hours
     median, chars_per_second = measure_text_model(device, args.repeats, args.steps)
     print(f"part 2 model (batch 64, T 30, hidden 128, 2 layers): {median:.2f} ms/step, "
