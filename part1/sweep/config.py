@@ -60,5 +60,5 @@ class SweepConfig(Config):
     def plan(self):
         """The TrainConfigs of the sweep."""
         return plan(self.preset, models=self.models, lengths=self.lengths, seeds=self.seeds, steps=self.steps,
-                    device=self.device, threads_per_run=self.threads_per_run, impl=self.impl, init=self.init,
+                    device=self.device, num_threads=self.threads_per_run, impl=self.impl, init=self.init,
                     max_norm=self.max_norm, tensorboard=self.tensorboard)

@@ -55,20 +55,23 @@ REPORT_ACCURACY = {
 }
 
 
-def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, device="auto", threads_per_run=1,
-         impl="fast", init="xavier_normal", max_norm=None, tensorboard=None):
+# What every run of a sweep shares, whatever the preset: one-hot digits, no progress lines, no gradient clipping
+# (the report's code called its clipping before backward(), so it never clipped; both presets do as it did), and
+# one CPU thread, so that a result does not depend on how many runs train at once.
+SWEEP_RUN = dict(input_dim=10, print_every=0, max_norm=None, num_threads=1)
+
+
+def plan(preset_name, models=None, lengths=None, seeds=None, steps=None, **settings):
     """The TrainConfigs of a sweep: the preset's grid, with any of models, lengths, seeds, steps overridden.
 
-    Every run has one-hot digits (input_dim 10) and the course's hidden size, batch and RMSprop. max_norm None:
-    no gradient clipping; the report's code called its clipping before backward(), so it never clipped, and both
-    presets follow what it did. Every run uses threads_per_run CPU threads, so its result does not depend on how
-    many run at once. tensorboard: a folder for the runs' TensorBoard folders, or None.
+    settings: TrainConfig fields for every run (device, num_threads, impl, init, max_norm, tensorboard), over
+    SWEEP_RUN and TrainConfig's defaults.
     """
     preset = PRESETS[preset_name]
-    return [TrainConfig(model_type=model_type, input_length=length, seed=seed, input_dim=10,
-                        learning_rate=preset.learning_rate(length), train_steps=steps or preset.train_steps,
-                        min_steps=preset.min_steps_for(model_type, length), max_norm=max_norm, init=init,
-                        print_every=0, device=device, num_threads=threads_per_run, impl=impl, tensorboard=tensorboard)
+    every_run = TrainConfig(**{**SWEEP_RUN, **settings})
+    return [every_run.replace(model_type=model_type, input_length=length, seed=seed,
+                              learning_rate=preset.learning_rate(length), train_steps=steps or preset.train_steps,
+                              min_steps=preset.min_steps_for(model_type, length))
             for model_type in models or preset.models
             for length in lengths or preset.lengths
             for seed in seeds or preset.seeds]
