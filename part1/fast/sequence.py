@@ -18,9 +18,9 @@ def stack_weights(W_h, W_x, b):
 
 
 class _Sequence(torch.autograd.Function):
-    """What both recurrences share. A subclass names its WORKSPACE and gives forward_loop and backward_loop, the
-    eager loops over the steps with the per-step cells of the torch or cpp back end; the triton back end runs
-    whole loops of its own (cells.forward, cells.backward)."""
+    """What both recurrences share. A subclass names its WORKSPACE and, in step_cells, the torch or cpp back end's
+    per-step cells (forward, backward) that the loops here call; the triton back end runs whole loops of its own (cells.forward,
+    cells.backward)."""
     WORKSPACE = RNNWorkspace
 
     @classmethod
@@ -47,6 +47,25 @@ class _Sequence(torch.autograd.Function):
             dx = [] if ctx.needs_input_grad[0] else None  # dL/dx_t, backwards
             cls.backward_loop(ctx.cells, ws, dh, dW, dx)
         return cls.gradients(ctx, ws, h_x_1, dW, dx)
+
+    @classmethod
+    def forward_loop(cls, cells, ws):
+        cell_forward, _ = cls.step_cells(cells)
+        for step in ws.steps:
+            torch.mm(ws.W, step.h_x_1, out=step.z)  # z_t = W [h_{t-1}; x_t; 1]
+            cell_forward(step, ws)
+
+    @classmethod
+    def backward_loop(cls, cells, ws, dh, dW, dx):
+        _, cell_backward = cls.step_cells(cells)
+        carried = cls.carried(dh)  # what else the cells carry from step to step backwards
+        for step in reversed(ws.steps):
+            cell_backward(step, ws, dh, *carried)  # from dL/dh_t (dh): step.dz
+            cls.through_weights(ws, step, dh, dW, dx)
+
+    @staticmethod
+    def carried(dh):
+        return ()
 
     @staticmethod
     def fused(cells):
@@ -93,16 +112,8 @@ class RNNSequence(_Sequence):
     WORKSPACE = RNNWorkspace
 
     @staticmethod
-    def forward_loop(cells, ws):
-        for step in ws.steps:
-            torch.mm(ws.W, step.h_x_1, out=step.h_next)
-            cells.rnn_cell_forward(step, ws)
-
-    @classmethod
-    def backward_loop(cls, cells, ws, dh, dW, dx):
-        for step in reversed(ws.steps):
-            cells.rnn_cell_backward(step, ws, dh)
-            cls.through_weights(ws, step, dh, dW, dx)
+    def step_cells(cells):
+        return cells.rnn_cell_forward, cells.rnn_cell_backward
 
 
 class LSTMSequence(_Sequence):
@@ -110,14 +121,9 @@ class LSTMSequence(_Sequence):
     WORKSPACE = LSTMWorkspace
 
     @staticmethod
-    def forward_loop(cells, ws):
-        for step in ws.steps:
-            torch.mm(ws.W, step.h_x_1, out=step.z)
-            cells.lstm_cell_forward(step, ws)
+    def step_cells(cells):
+        return cells.lstm_cell_forward, cells.lstm_cell_backward
 
-    @classmethod
-    def backward_loop(cls, cells, ws, dh, dW, dx):
-        dc = torch.zeros_like(dh)  # dL/dc_t
-        for step in reversed(ws.steps):
-            cells.lstm_cell_backward(step, ws, dh, dc)
-            cls.through_weights(ws, step, dh, dW, dx)
+    @staticmethod
+    def carried(dh):
+        return (torch.zeros_like(dh),)  # dL/dc_t

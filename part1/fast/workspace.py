@@ -16,6 +16,7 @@ class RNNStep(NamedTuple):
     h_x_1_t: object  # (B, k) its transpose, for the weight gradient
     h_next: object  # (n, B) h_t, the first n rows of the next column
     dz: object  # (rows, B) dL/dz_t
+    z: object  # h_next again: z_t = W [h_{t-1}; x_t; 1] is written there, then tanh'd in place
 
 
 class LSTMStep(NamedTuple):
@@ -59,7 +60,7 @@ class RNNWorkspace:
                                       dz=self.dz[t if self.deferred else 0]) for t in range(T)]
 
     def step_views(self, t, n, **views):
-        return RNNStep(**views)
+        return RNNStep(**views, z=views["h_next"])
 
 
 class LSTMWorkspace(RNNWorkspace):
