@@ -28,9 +28,6 @@ class Start2Config(Config):
     tensorboard: str = option(None, "also write TensorBoard scalars and samples into DIR", type=str, metavar="DIR")
     dry_run: bool = option(False, "3 steps into a temporary folder", flag="--dry-run")
 
-    def __post_init__(self):
-        self.check_choices()
-
     def train_config(self):
         """The TextTrainConfig of this command (the book fetched first when none is given)."""
         preset = dict(PRESETS[self.preset])

@@ -1,6 +1,8 @@
 """Command-line plumbing: user mistakes become one line on stderr and exit code 2, never a traceback."""
 import argparse
 import math
+import os
+import signal
 import sys
 from dataclasses import asdict, field, fields, replace
 from datetime import datetime
@@ -18,18 +20,31 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def run_main(main, prog, interrupted="nothing was written"):
-    """Call main(); report a UserError, or Ctrl-C with what is left, in one line; exit non-zero.
+    """Call main(); report a UserError, or Ctrl-C or SIGTERM (a scheduler's, timeout's) with what is left, in
+    one line; exit non-zero.
 
-    What is left after Ctrl-C: the KeyboardInterrupt's message where main() gave one, else `interrupted`.
+    What is left after an interruption: the KeyboardInterrupt's message where main() gave one, else `interrupted`.
     """
+    signals = []
+
+    def terminate(signum, frame):  # SIGTERM ends the command as Ctrl-C does: with what is kept, in one line
+        signals.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    for stream in (sys.stdout, sys.stderr):  # a terminal that cannot show "±" gets "\xb1", not a traceback
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     try:
         main()
     except UserError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt as e:
-        print(f"{prog}: interrupted; {str(e) or interrupted}", file=sys.stderr)
-        sys.exit(130)
+        print(f"{prog}: {'terminated' if signals else 'interrupted'}; {str(e) or interrupted}", file=sys.stderr)
+        sys.exit(128 + (signals[0] if signals else signal.SIGINT))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def progress_line(step, train_steps, batch_size, examples_per_second, accuracy, loss):
@@ -41,16 +56,28 @@ def progress_line(step, train_steps, batch_size, examples_per_second, accuracy, 
 
 
 class Config:
-    """What the command-line configs (frozen dataclasses of option() fields) share: check_choices() for their
-    __post_init__, replace() and to_dict()."""
+    """What the command-line configs (frozen dataclasses of option() fields) share: constructing one checks it
+    (check_options(), then the config's own check()), replace() and to_dict()."""
 
-    def check_choices(self):
-        """A UserError naming the option whose value is not one of its choices, for configs made in code too."""
+    def __post_init__(self):
+        self.check_options()
+        self.check()
+
+    def check(self):
+        """The config's own checks beyond check_options(): a UserError naming the option."""
+
+    def check_options(self):
+        """For configs made in code too: a UserError naming the first option whose value is not one of its
+        choices, is empty text, or lists a value twice."""
         for f in fields(self):
-            value, choices = getattr(self, f.name), f.metadata.get("choices")
-            values = [] if value is None else value if f.metadata.get("nargs") else [value]
-            if choices and any(v not in choices for v in values):
-                raise UserError(f"--{f.name}: unknown value {value!r}; use {', '.join(map(str, choices))}")
+            value, meta, name = getattr(self, f.name), f.metadata, flag_of(f)
+            values = [] if value is None else list(value) if meta.get("nargs") else [value]
+            if meta.get("choices") and any(v not in meta["choices"] for v in values):
+                raise UserError(f"{name}: unknown value {value!r}; use {', '.join(map(str, meta['choices']))}")
+            if "" in values and f.name not in EMPTY_ALLOWED:
+                raise UserError(f"{name} is empty; give a value (see --help)")
+            if meta.get("nargs"):
+                check_distinct(name.lstrip("-"), values)
 
     def replace(self, **changes):
         """A copy with `changes` applied (and checked)."""
@@ -58,6 +85,14 @@ class Config:
 
     def to_dict(self):
         return asdict(self)
+
+
+EMPTY_ALLOWED = ("prompt",)  # text options where "" means something (part2.generate: a random first character)
+
+
+def flag_of(f):
+    """The option of the dataclass field f as the command line spells it: --name, or a positional's name."""
+    return f.metadata.get("flag", f"--{f.name}")
 
 
 def option(default, help, **argparse_options):
@@ -71,7 +106,7 @@ def add_options(parser, config_class, exclude=()):
         if f.name in exclude:
             continue
         meta = dict(f.metadata)
-        flag = meta.pop("flag", f"--{f.name}")
+        flag = meta.pop("flag", flag_of(f))
         where = {"dest": f.name} if flag.startswith("-") else {}  # a positional argument is named by its flag
         if f.type is bool:
             parser.add_argument(flag, **where, action="store_true", **meta)
@@ -96,11 +131,12 @@ SEED_LIMIT = 2 ** 63  # torch.manual_seed's largest seed is 2**64 - 1; a round b
 
 
 def check_at_least(lowest, **values):
-    """A UserError naming the first option (--name) whose value is below `lowest` or not a number (NaN); None
-    values are not given."""
+    """A UserError naming the first option (--name) whose value, or a value of whose list, is below `lowest` or
+    not a number (NaN); None values are not given."""
     for name, value in values.items():
-        if value is not None and not value >= lowest:
-            raise UserError(f"--{name} must be {'at least ' + str(lowest) if lowest else '0 or more'}, got {value}")
+        for v in value if isinstance(value, (tuple, list)) else [value]:
+            if v is not None and not v >= lowest:
+                raise UserError(f"--{name} must be {'at least ' + str(lowest) if lowest else '0 or more'}, got {v}")
 
 
 def check_finite(**values):
@@ -125,6 +161,19 @@ def check_distinct(name, values):
     repeated = sorted({v for v in values if values.count(v) > 1})
     if repeated:
         raise UserError(f"--{name}: {' '.join(map(str, repeated))} given more than once")
+
+
+def cores():
+    """The CPU cores this process may use (sched_getaffinity, where it exists, knows of CPU limits)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def check_threads(**values):
+    """A UserError naming the first thread-count option (--name) above this machine's cores; 0 or None: not given."""
+    for name, value in values.items():
+        if value and value > cores():
+            raise UserError(f"--{name} {value} is more than the {cores()} CPU cores here, which would only slow "
+                            f"every thread down; give at most {cores()}")
 
 
 def check_positive(**values):

@@ -36,15 +36,37 @@ def ensure_writable_dir(path, option="--out_dir"):
     return path
 
 
-def check_writable_dir(path, option="--out_dir"):
-    """A UserError naming `option` unless `path` is, or could be made as, a folder to write in; creates nothing.
-    """
-    path = Path(path)
-    existing = next(p for p in (path, *path.parents) if p.exists() or p == p.parent)
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        why = "not a folder" if not existing.is_dir() else "no permission to write"
-        raise UserError(f"cannot write to output folder '{path}' ('{existing}': {why}); choose another with {option}")
-    return path
+@contextmanager
+def output_folders(*folders):
+    """Make each folder of `folders`, (path, option) pairs with path None for none, proving it writable (else a
+    UserError naming its option); yield their Paths. Where the block fails, the folders made here are removed
+    again while they hold nothing but lock files, so a failed command leaves no empty folder behind."""
+    made = []
+    try:
+        paths = []
+        for path, option in folders:
+            if path is not None:
+                path = Path(path)
+                made += [p for p in reversed([path, *path.parents]) if not p.exists() and p not in made]
+                path = ensure_writable_dir(path, option)
+            paths.append(path)
+        yield paths
+    except BaseException:
+        for folder in reversed(made):
+            remove_if_unused(folder)
+        raise
+
+
+def remove_if_unused(folder):
+    """Delete `folder` if it holds nothing but lock files."""
+    try:
+        entries = list(folder.iterdir())
+        if all(entry.name.endswith(".lock") and entry.is_file() for entry in entries):
+            for entry in entries:
+                entry.unlink()
+            folder.rmdir()
+    except OSError:  # gone already, or in use
+        pass
 
 
 def writer_alive(pid, path):
@@ -138,18 +160,24 @@ def repair_torn_tail(path):
           f"write", file=sys.stderr)
 
 
-def read_jsonl(path, required=()):
+def read_utf8(path, fix):
+    """The text of the file `path`; one that cannot be read (a folder, say) or is not UTF-8 is a UserError
+    ending in `fix`."""
+    try:
+        return Path(path).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        why = "is not UTF-8 text" if isinstance(e, UnicodeDecodeError) else f"cannot be read ({e.strerror})"
+        raise UserError(f"'{path}' {why}; {fix}") from None
+
+
+def read_jsonl(path, required=(), check=None):
     """All records of a JSON-lines file ([] when absent). An incomplete last line (another process's append in
     progress, or one cut short by a kill) is skipped with a warning; any other line that is not a JSON record
-    with the `required` keys is a UserError naming it."""
+    with the `required` keys, or of which check(record) says what is wrong, is a UserError naming it."""
     path = Path(path)
     if not path.exists():
         return []
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        why = "is not UTF-8 text" if isinstance(e, UnicodeDecodeError) else f"cannot be read ({e.strerror})"
-        raise UserError(f"'{path}' {why}; move it away to start afresh, or give another --out_dir") from None
+    text = read_utf8(path, "move it away to start afresh, or give another --out_dir")
     lines = text.split("\n")
     records = []
     for number, line in enumerate(lines, start=1):
@@ -164,8 +192,9 @@ def read_jsonl(path, required=()):
                   f"or cut short by an interrupted one)", file=sys.stderr)
             break
         missing = [key for key in required if key not in record] if isinstance(record, dict) else None
-        if missing is None or missing:
-            what = "is not a JSON record" if missing is None else f"lacks {', '.join(map(repr, missing))}"
+        what = ("is not a JSON record" if missing is None else f"lacks {', '.join(map(repr, missing))}" if missing
+                else check(record) if check else None)
+        if what:
             raise UserError(f"line {number} of '{path}' {what}; delete or repair that line and run again "
                             f"(the other lines are kept)")
         records.append(record)
@@ -197,8 +226,9 @@ def keep_lines(path, keep):
     path = Path(path)
     if not path.exists():
         return
+    text = read_utf8(path, "move it away (the run goes on without its earlier lines) and run again")
     kept = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if not keep(line):
             break
         kept.append(line + "\n")

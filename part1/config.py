@@ -4,8 +4,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from common.cli import (Config, check_at_least, check_finite, check_positive, check_seeds, max_norm_value, option,
-                        parse_into)
+from common.cli import (Config, check_at_least, check_finite, check_positive, check_seeds, check_threads,
+                        max_norm_value, option, parse_into)
 from common.device import DEVICE_HELP
 from part1.fast.backend import BACKENDS, IMPLEMENTATIONS
 
@@ -54,8 +54,7 @@ class TrainConfig(Config):
                                     "folder of this run under DIR (default: off)", type=str, metavar="DIR")
     dry_run: bool = option(False, "train 3 steps, evaluate on 256 palindromes, write nothing", flag="--dry-run")
 
-    def __post_init__(self):
-        self.check_choices()
+    def check(self):
         check_at_least(1, input_length=self.input_length, num_hidden=self.num_hidden, batch_size=self.batch_size,
                        train_steps=self.train_steps, eval_size=self.eval_size)
         check_at_least(10, num_classes=self.num_classes)  # one class per digit
@@ -64,6 +63,7 @@ class TrainConfig(Config):
         check_positive(learning_rate=self.learning_rate, max_norm=self.max_norm)  # max_norm None: no clipping
         check_finite(forget_bias=self.forget_bias, conv_eps=self.conv_eps)
         check_seeds("seed", self.seed)
+        check_threads(num_threads=self.num_threads)
 
     def key(self):
         """What identifies the run: every option that changes its result, as a string."""

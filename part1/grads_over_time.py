@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from common.cli import Config, UserError, check_at_least, check_finite, check_seeds, option, parse_into, run_main
 from common.device import DEVICE_HELP, resolve_device
 from common.figures import finish_figure, panels
-from common.files import ensure_writable_dir, write_csv
+from common.files import output_folders, write_csv
 from common.memory import check_fits
 from common.seeding import derive_seed
 from part1.dataset import PalindromeDataset
@@ -52,8 +52,7 @@ class GradsConfig(Config):
     device: str = option("auto", DEVICE_HELP)
     out_dir: str = option("results/part1/grads", "folder of the PNG and CSV (default: results/part1/grads)")
 
-    def __post_init__(self):
-        self.check_choices()
+    def check(self):
         check_at_least(1, input_length=self.input_length, batch_size=self.batch_size, num_hidden=self.num_hidden)
         check_at_least(0, trained_steps=self.trained_steps)
         for forget_bias in self.forget_bias:
@@ -78,7 +77,8 @@ def measure(model_type, config, forget_bias, trained_steps, batch, device):
     """Gradient norms of a model freshly initialised from the seed, trained first if trained_steps > 0."""
     train_config = model_config(model_type, config, forget_bias, device)
     if trained_steps:
-        check_memory(train_config, device)
+        check_memory(train_config, device, {"input_length": "input_length", "num_hidden": "num_hidden",
+                                            "batch_size": "batch_size", "train_steps": "trained_steps"})
         _, model = train(train_config, device=device)
     else:
         torch.manual_seed(train_config.seed)  # the same initialisation train() starts from
@@ -142,10 +142,9 @@ def main(argv=None):
                         "use --device cpu")
     check_fits(device, config.bytes_needed(), input_length=config.input_length, batch_size=config.batch_size,
                num_hidden=config.num_hidden)
-    out_dir = ensure_writable_dir(config.out_dir)
-    rows = collect(config, device)
-
-    write_csv(out_dir / "grads_over_time.csv", rows)
+    with output_folders((config.out_dir, "--out_dir")) as (out_dir,):  # removed again if the measurement fails
+        rows = collect(config, device)
+        write_csv(out_dir / "grads_over_time.csv", rows)
     plot_gradient_norms(rows, f"Norm of dL/dh_t, input length {config.input_length}, batch {config.batch_size}, "
                               f"seed {config.seed}, {config.init} init, {config.loss} loss",
                         out_dir / "grads_over_time.png")

@@ -8,7 +8,7 @@ from tqdm import tqdm
 from common.cli import progress_line, run_main
 from common.device import resolve_device, torch_threads
 from common.evaluation import evaluate as common_evaluate
-from common.files import check_writable_dir, ensure_writable_dir
+from common.files import output_folders
 from common.memory import check_fits
 from common.tensorboard import summary_writer
 from part1.config import parse_config
@@ -43,17 +43,22 @@ def bytes_needed(config):
     return test_set + step + parameters + config.train_steps * 40
 
 
-def check_memory(config, device):
-    """A UserError naming the size options when the run would not fit in the device's memory."""
-    check_fits(device, bytes_needed(config), input_length=config.input_length, num_hidden=config.num_hidden,
-               batch_size=config.batch_size, eval_size=config.eval_size, train_steps=config.train_steps)
+SIZES = ("input_length", "num_hidden", "batch_size", "eval_size", "train_steps")  # what bytes_needed() grows with
 
 
-def prepared_device(*configs):
-    """The configs' device (the first one's), resolved once, after checking each run against its memory."""
+def check_memory(config, device, options=None):
+    """A UserError naming the size options when the run would not fit in the device's memory. options: {size:
+    its option on this command} for the sizes the command has (default: part1.train's, all of them)."""
+    options = options or dict(zip(SIZES, SIZES))
+    check_fits(device, bytes_needed(config), **{option: getattr(config, size) for size, option in options.items()})
+
+
+def prepared_device(*configs, options=None):
+    """The configs' device (the first one's), resolved once, after checking each run against its memory
+    (options: as check_memory's)."""
     device = resolve_device(configs[0].device)
     for config in configs:
-        check_memory(config, device)
+        check_memory(config, device, options)
     return device
 
 
@@ -192,18 +197,23 @@ def main(argv=None):
         config = config.replace(train_steps=min(config.train_steps, 3), eval_size=min(config.eval_size, 256),
                                 tensorboard=None)
     device = prepared_device(config)
-    if not config.dry_run:  # checked now (runs.jsonl read too), made when there is something to write
-        store = RunStore(check_writable_dir(config.out_dir) / "runs.jsonl")
-        if config.tensorboard:
-            check_writable_dir(config.tensorboard, "--tensorboard")
-    record, _ = train(config, device=device)
+    if config.dry_run:
+        record, _ = train(config, device=device)
+        return say_done(record)
+    # Made before training, so that a folder that cannot be made costs no training; removed again if still empty
+    # when the run fails or is interrupted.
+    with output_folders((config.out_dir, "--out_dir"), (config.tensorboard, "--tensorboard")) as (out_dir, _):
+        store = RunStore(out_dir / "runs.jsonl")  # reads runs.jsonl: a damaged one is refused before training
+        record, _ = train(config, device=device)
+        say_done(record)
+        stored = store.add(record)
+    print(f"Result appended to {store.path}, its loss curve is {store.path.parent / stored['loss_curve']}")
+
+
+def say_done(record):
     print(f"Done training. {record['model_type']}, input length {record['input_length']}, seed {record['seed']}: "
           f"test accuracy {record['test_accuracy']:.4f} after {record['steps']} steps "
           f"(converged: {'yes' if record['converged'] else 'no'}), {record['wall_seconds']:.1f} s")
-    if not config.dry_run:
-        ensure_writable_dir(config.out_dir)
-        stored = store.add(record)
-        print(f"Result appended to {store.path}, its loss curve is {store.path.parent / stored['loss_curve']}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ def load_checkpoint(path, device="cpu", keys=KEYS):
     UserError."""
     path = Path(path)
     if not path.is_file():
-        raise UserError(f"checkpoint '{path}' does not exist; give the checkpoint.pt of a part2 training run")
+        what = "is a folder" if path.is_dir() else "is not a file" if path.exists() else "does not exist"
+        raise UserError(f"checkpoint '{path}' {what}; give the checkpoint.pt of a part2 training run")
     try:
         state = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:  # torch raises many kinds for a damaged file
@@ -51,4 +52,7 @@ def model_from_state(state, path, device="cpu"):
     except (KeyError, TypeError, ValueError, RuntimeError):  # a configuration that does not fit its weights
         raise UserError(f"the weights in '{path}' do not fit the configuration stored with them; the checkpoint "
                         f"is damaged or was edited") from None
+    if not all(torch.isfinite(weight).all() for weight in state["model"].values()):
+        raise UserError(f"the weights in '{path}' hold NaN or infinite values (a diverged run, or a damaged file); "
+                        f"give an earlier checkpoint")
     return model.eval(), state["vocabulary"]

@@ -38,7 +38,7 @@ class TextTrainConfig(Config):
                                     "process 0 only (default: off)", type=str, metavar="DIR")
     dry_run: bool = option(False, "train 3 steps and sample into a temporary folder, then delete it", flag="--dry-run")
 
-    def __post_init__(self):
+    def check(self):
         check_at_least(1, seq_length=self.seq_length, lstm_num_hidden=self.lstm_num_hidden,
                        lstm_num_layers=self.lstm_num_layers, batch_size=self.batch_size,
                        learning_rate_step=self.learning_rate_step, train_steps=self.train_steps,

@@ -31,7 +31,7 @@ class GenerateConfig(Config):
     seed: int = option(42, "seed of the sampling (default: 42)")
     device: str = option("auto", DEVICE_HELP)
 
-    def __post_init__(self):
+    def check(self):
         modes = [f"--{name}" for name in ("greedy", "tau", "temperature", "beam_width")
                  if getattr(self, name) not in (None, False)]
         if len(modes) > 1:
@@ -45,7 +45,8 @@ class GenerateConfig(Config):
 def main(argv=None):
     args = parse_into(GenerateConfig, argv, "python -m part2.generate", __doc__.splitlines()[0])
     device = resolve_device(args.device)
-    check_fits(device, args.length * 64 * (args.beam_width or 1), length=args.length)  # the sequences kept
+    beams = {"beam_width": args.beam_width} if args.beam_width else {}
+    check_fits(device, args.length * 64 * (args.beam_width or 1), length=args.length, **beams)  # the sequences kept
     if args.checkpoint:
         model, vocabulary = load_model(args.checkpoint, device)
     else:

@@ -51,7 +51,7 @@ def resume(run):
     """Load the checkpoint of --resume and return its step, or 0 for a fresh run; make the logs match."""
     config, path = run.config, run.out_dir / CHECKPOINT
     step = 0
-    if config.resume:  # check_out_dir() made sure that the checkpoint is there
+    if config.resume:  # check_folders() made sure that the checkpoint is there
         state = load_checkpoint(path, run.device)
         check_resumable(state, config, run.dataset, run.world, run.device)
         run.model.load_state_dict(state["model"])
@@ -59,10 +59,11 @@ def resume(run):
         run.scheduler.load_state_dict(state["scheduler"])
         set_rng_state(state["rng"][run.rank], run.dataset, run.device)
         step = state["step"]
+    if run.is_main:
+        truncate_logs(run.out_dir, run.summary_dir, step)  # a run interrupted before its first checkpoint: 0
     if run.is_main and config.tensorboard:  # what the interrupted run logged after its checkpoint is dropped
         run.board = summary_writer(config.tensorboard, purge_step=step + 1 if step else None)
     if run.is_main:
-        truncate_logs(run.out_dir, run.summary_dir, step)  # a run interrupted before its first checkpoint: 0
         if step:
             tqdm.write(f"Resuming from step {step} of {path}")
         if not (run.summary_dir / METRICS).exists():

@@ -12,7 +12,8 @@ from part2.vocabulary import decode, encode
 
 
 def pick_next(logits, tau=None, generator=None):
-    """Next characters (B,) from logits (B, V): argmax where tau is None or inf, else softmax(tau * logits).
+    """Next characters (B,) from logits (B, V): argmax where tau is None or inf (or so large that tau * logits
+    overflows), else softmax(tau * logits).
 
     tau may be one number or one per row.
     """
@@ -20,8 +21,10 @@ def pick_next(logits, tau=None, generator=None):
     if tau is None:
         return greedy
     tau = torch.as_tensor(tau, dtype=logits.dtype, device=logits.device).expand(len(logits))
-    sampled_rows = torch.isfinite(tau)
-    probs = F.softmax(logits * torch.where(sampled_rows, tau, 1.0)[:, None], dim=-1)
+    probs = F.softmax(logits * torch.where(torch.isfinite(tau), tau, 1.0)[:, None], dim=-1)
+    # Where tau * logits overflows, softmax is NaN: such a row takes the greedy limit.
+    sampled_rows = torch.isfinite(tau) & ~probs.isnan().any(dim=-1)
+    probs = torch.where(sampled_rows[:, None], probs, 1.0)  # a valid draw for the rows that do not use it
     sampled = torch.multinomial(probs, 1, generator=generator).squeeze(1)
     return torch.where(sampled_rows, sampled, greedy)
 

@@ -17,8 +17,9 @@ def gaussian_logits(num_classes, seed):
 
 
 def tempered_softmax(x, tau):
-    """softmax(tau * x): tau is an inverse temperature, as in the report (larger tau, sharper distribution)."""
-    return torch.softmax(tau * x, dim=-1)
+    """softmax(tau * x): tau is an inverse temperature, as in the report (larger tau, sharper distribution).
+    Computed as softmax(tau * (x - max x)) in float64, which no finite tau overflows."""
+    return torch.softmax(tau * (x.double() - x.max()), dim=-1).to(x.dtype)
 
 
 def plot_temperatures(x, taus, path=None):
@@ -46,7 +47,7 @@ class TemperatureConfig(Config):
     seed: int = option(42, "seed of the draw (default: 42)")
     out_dir: str = option("results/part2", "folder of temperature.png (default: results/part2)")
 
-    def __post_init__(self):
+    def check(self):
         if not 2 <= self.num_classes <= 100:
             raise UserError(f"--num_classes must be between 2 and 100, got {self.num_classes}")
         for tau in self.taus:

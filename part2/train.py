@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from common.cli import UserError, progress_line, run_main
 from common.device import resolve_device
-from common.files import ensure_writable_dir
+from common.files import atomic_write_text, output_folders
 from common.memory import check_fits
 from common.seeding import derive_seed
 from part2 import distributed
@@ -28,6 +28,7 @@ from part2.plots import plot_training
 from part2.resume import resume, rng_state
 
 DATA_STREAM, SAMPLE_STREAM, DROPOUT_STREAM = 0, 1, 2  # the run's random streams (common.seeding.derive_seed)
+OWNER = ".run_folder"  # in a --summary_path folder: the --out_dir of the run whose metrics it holds
 
 
 # --- set-up -------------------------------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ class TextRun:
     trained: torch.nn.Module  # the model, in DistributedDataParallel with several processes
     optimizer: torch.optim.Optimizer
     scheduler: object
-    lock: object  # process 0's claim on out_dir (claim_out_dir), None elsewhere
+    locks: list  # process 0's claims on the folders it writes (claim_folders), none elsewhere
     board: object = None  # a TensorBoard SummaryWriter on rank 0 with --tensorboard, opened once resumed
 
     @property
@@ -57,6 +58,9 @@ class TextRun:
 def load_dataset(config, rank=0):
     """The book as a TextDataset drawing this rank's batches; an unreadable, empty or too short file is a UserError."""
     stream = DATA_STREAM if rank == 0 else (DATA_STREAM, rank)  # rank 0 draws what a single process draws
+    path = Path(config.txt_file)
+    if path.exists() and not path.is_file():  # a folder, or a device such as /dev/zero that never ends
+        raise UserError(f"--txt_file '{path}' is not a regular file; give a book's text file")
     try:
         return TextDataset(config.txt_file, config.seq_length, seed=derive_seed(config.seed, stream))
     except FileNotFoundError:
@@ -81,43 +85,58 @@ def make_model(config, vocab_size, device):
                                config.lstm_num_layers, device=device, dropout=1.0 - config.dropout_keep_prob)
 
 
-def check_out_dir(config):
-    """Before anything is written: --resume needs a checkpoint in --out_dir, and a new run needs none there."""
-    path = Path(config.out_dir) / CHECKPOINT
-    if config.resume and not path.is_file():
-        raise UserError(f"--resume: '{config.out_dir}' holds no {CHECKPOINT} to continue; check --out_dir, or "
-                        f"leave out --resume to start a new run")
-    if not config.resume and path.exists():
-        raise UserError(f"'{config.out_dir}' already holds a run ({CHECKPOINT}); add --resume to continue it "
-                        f"or choose another --out_dir")
+def claim_folders(folders):
+    """Process 0's locks on the folders the run writes, (path, option) pairs, held while it trains: a second run
+    into any of them is refused."""
+    locks, claimed = [], set()
+    for folder, option in folders:
+        if folder is None or folder.resolve() in claimed:
+            continue
+        lock = FileLock(folder / ".training.lock", timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise UserError(f"another process is training into '{folder}'; wait for it to finish or choose another "
+                            f"{option}") from None
+        locks.append(lock)
+        claimed.add(folder.resolve())
+    return locks
 
 
-def claim_out_dir(out_dir):
-    """The folder's lock, held while this process trains: a second run into the same folder is refused."""
-    lock = FileLock(out_dir / ".training.lock", timeout=0)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise UserError(f"another process is training into '{out_dir}'; wait for it to finish or choose another "
-                        f"--out_dir") from None
-    return lock
+def check_folders(config, out_dir, summary_dir):
+    """Under the folders' locks: --resume needs a checkpoint in --out_dir and a new run needs none there, and
+    the summary folder may hold no other run's metrics."""
+    if config.resume and not (out_dir / CHECKPOINT).is_file():
+        raise UserError(f"--resume: '{out_dir}' holds no {CHECKPOINT} to continue; check --out_dir, or leave out "
+                        f"--resume to start a new run")
+    if not config.resume and (out_dir / CHECKPOINT).exists():
+        raise UserError(f"'{out_dir}' already holds a run ({CHECKPOINT}); add --resume to continue it or choose "
+                        f"another --out_dir")
+    owner = summary_owner(summary_dir)
+    if owner != out_dir.resolve() and any((summary_dir / name).exists() for name in (METRICS, FIGURE)):
+        option = "--summary_path" if config.summary_path else "--out_dir"
+        raise UserError(f"'{summary_dir}' holds the {METRICS} of the run in '{owner}'; choose another {option}")
 
 
-def set_up(config):
-    """Join torchrun's processes (if any), check the options and read the book, then make the folders (claimed
-    by process 0), the model and the optimizer."""
+def summary_owner(summary_dir):
+    """The folder of the run whose metrics `summary_dir` holds: the one its OWNER file names, else itself."""
+    marker = summary_dir / OWNER
+    return Path(marker.read_text(encoding="utf-8").strip()) if marker.is_file() else summary_dir.resolve()
+
+
+def set_up(config, out_dir, summary_dir, board_dir):
+    """Join torchrun's processes (if any), read the book and check that the run fits in memory; then claim the
+    folders (process 0) and check them under their locks; then make the model and the optimizer."""
     rank, world, device = distributed.setup(resolve_device(config.device))
-    check_out_dir(config)
     dataset = load_dataset(config, rank)
     check_fits(device, bytes_needed(config, dataset.vocab_size), seq_length=config.seq_length,
                lstm_num_hidden=config.lstm_num_hidden, lstm_num_layers=config.lstm_num_layers,
                batch_size=config.batch_size)
-    if config.tensorboard:
-        ensure_writable_dir(config.tensorboard, "--tensorboard")
-    out_dir = ensure_writable_dir(config.out_dir)
-    summary_dir = ensure_writable_dir(config.summary_path or config.out_dir,
-                                      "--summary_path" if config.summary_path else "--out_dir")
-    lock = claim_out_dir(out_dir) if rank == 0 else None
+    locks = claim_folders([(out_dir, "--out_dir"), (summary_dir, "--summary_path"),
+                           (board_dir, "--tensorboard")]) if rank == 0 else []
+    check_folders(config, out_dir, summary_dir)
+    if rank == 0 and summary_dir.resolve() != out_dir.resolve():
+        atomic_write_text(summary_dir / OWNER, str(out_dir.resolve()))
     torch.manual_seed(config.seed)
     model = make_model(config, dataset.vocab_size, device)
     if rank > 0:  # the same initial weights everywhere, but each rank its own dropout masks
@@ -126,7 +145,7 @@ def set_up(config):
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.learning_rate_step,
                                                 gamma=config.learning_rate_decay)
     return TextRun(config, rank, world, device, out_dir, summary_dir, dataset, model,
-                   distributed.data_parallel(model), optimizer, scheduler, lock)
+                   distributed.data_parallel(model), optimizer, scheduler, locks)
 
 
 # --- one step, and the checkpoint ---------------------------------------------------------------------------------
@@ -163,7 +182,15 @@ def save(run, step):
 
 def train(config):
     """Train (or resume) a run in config.out_dir; return (rank, last metrics row or None)."""
-    run = set_up(config)
+    with output_folders((config.out_dir, "--out_dir"), (config.summary_path, "--summary_path"),
+                        (config.tensorboard, "--tensorboard")) as (out_dir, summary_dir, board_dir):
+        run = set_up(config, out_dir, summary_dir or out_dir, board_dir)
+        return run.rank, train_loop(run)
+
+
+def train_loop(run):
+    """Train from the checkpoint of --resume, or from step 0, to --train_steps; the last metrics row or None."""
+    config = run.config
     start = resume(run)
     validation = run.dataset.validation_windows() if run.dataset.has_validation else None
     sample_lengths = (15, 30) if config.dry_run else (15, 30, 50, 100)
@@ -192,7 +219,7 @@ def train(config):
     bar.close()
     if run.board is not None:
         run.board.close()
-    return run.rank, row
+    return row
 
 
 def dry_run(config):

@@ -72,7 +72,7 @@ class KarateConfig(Config):
     out_dir: str = option("results/part3", "folder of the figure (default: results/part3)")
     device: str = option("auto", DEVICE_HELP)
 
-    def __post_init__(self):
+    def check(self):
         check_at_least(1, epochs=self.epochs)
         check_positive(lr=self.lr)
         check_seeds("seed", self.seed)

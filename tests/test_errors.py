@@ -51,12 +51,42 @@ def no_sbatch(tmp, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp))
 
 
+def sbatch_only(tmp, monkeypatch):
+    (tmp / "sbatch").write_text("#!/bin/sh\n")
+    (tmp / "sbatch").chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp))
+
+
+def trained_run(tmp, damage=None):
+    """A finished tiny part 2 run in tmp/run; damage(folder) then spoils something of it."""
+    part2_train.main(["--txt_file", BOOK, "--out_dir", str(tmp / "run"), *TINY_TEXT, "--device", "cpu"])
+    if damage:
+        damage(tmp / "run")
+
+
+def nan_checkpoint(tmp):
+    trained_run(tmp)
+    state = load_checkpoint(tmp / "run" / "checkpoint.pt")
+    next(iter(state["model"].values())).view(-1)[0] = float("nan")
+    torch.save(state, tmp / "nan.pt")
+
+
+def bad_metrics(run):
+    (run / "metrics.csv").write_bytes(b"step,loss\n\xff\xfe\n")
+
+
+def samples_folder(run):
+    (run / "samples_over_training.txt").unlink(missing_ok=True)
+    (run / "samples_over_training.txt").mkdir()
+
+
 def no_book_here(tmp, monkeypatch):
     if (download.ASSETS / download.DEFAULT_BOOK).exists():
         pytest.skip("the book is already in assets/, so nothing is downloaded")
 
 
 RECORD = {"model_type": "RNN", "input_length": 2, "seed": 1, "steps": 2, "converged": False, "config": {}}
+FINISHED = {**RECORD, "test_accuracy": 0.5}
 CASES = [
     # (command, arguments ({tmp}: the test's folder), fragments of the one line, setup)
     ("part1.train", ["--seed", "-1"], ["--seed", "-1"], None),
@@ -72,7 +102,7 @@ CASES = [
     ("start1.py", ["--lengths", "5", "5"], ["--lengths", "5 given more than once"], None),
     ("start1.py", ["--replot", "--dry-run"], ["--replot", "--dry-run"], None),
     ("start1.py", ["--lengths", "100000000", "--models", "RNN", "--seeds", "1", "--jobs", "1"],
-     ["--input_length 100000000", "GiB"], None),
+     ["--lengths 100000000", "GiB"], None),
     ("start1.py", ["--launcher", "slurm", *SWEEP], ["--launcher slurm", "sbatch"], no_sbatch),
     ("start1.py", ["--replot", *SWEEP, "--out_dir", "{tmp}/out"], ["runs.jsonl", "not UTF-8"],
      runs_file(b"\xff\xfe\x00garbage\n")),
@@ -106,6 +136,36 @@ CASES = [
     ("part3.example_graph", ["--layers", "3"], ["unrecognized arguments: --layers 3"], None),
     ("assets.download", ["--base_url", "nonsense://nowhere/"], ["could not download", "nonsense://"],
      no_book_here),
+    # Bounds, empty and repeated values, named as the command spells its options.
+    ("part1.train", ["--num_threads", "100000"], ["--num_threads 100000", "CPU cores"], None),
+    ("start1.py", ["--threads_per_run", "1000"], ["--threads_per_run 1000", "CPU cores"], None),
+    ("start1.py", ["--out_dir", ""], ["--out_dir is empty"], None),
+    ("part2.train", ["--txt_file", BOOK, "--summary_path", ""], ["--summary_path is empty"], None),
+    ("grads_over_time", ["--forget_bias", "1", "1"], ["--forget_bias", "1.0 given more than once"], None),
+    ("part2.temperature", ["--taus", "1", "1"], ["--taus", "1.0 given more than once"], None),
+    ("part1.train", ["--out_dir", "/proc/x/y", "--train_steps", "5"], ["/proc/x/y", "--out_dir"], None),
+    ("start1.py", ["--launcher", "slurm", *SWEEP], ["--launcher slurm", "srun not found"], sbatch_only),
+    ("start1.py", ["--replot", *SWEEP, "--out_dir", "{tmp}/out"], ["line 1", "impossible test_accuracy (nan)"],
+     runs_file((json.dumps({**FINISHED, "test_accuracy": float("nan")}) + "\n").encode())),
+    ("start1.py", ["--replot", *SWEEP, "--out_dir", "{tmp}/out"], ["line 1", "impossible seed (None)"],
+     runs_file((json.dumps({**FINISHED, "seed": None}) + "\n").encode())),
+    ("start1.py", ["--replot", *SWEEP, "--out_dir", "{tmp}/out"], ["line 1", "impossible steps ('2')"],
+     runs_file((json.dumps({**FINISHED, "steps": "2"}) + "\n").encode())),
+    # Files that are not what the option needs.
+    ("part2.train", ["--txt_file", "/dev/zero"], ["--txt_file '/dev/zero' is not a regular file"], None),
+    ("part2.train", ["--txt_file", "{tmp}"], ["is not a regular file"], None),
+    ("part2.generate", ["--checkpoint", "{tmp}"], ["is a folder"], None),
+    ("part2.generate", ["--checkpoint", "{tmp}/nan.pt", "--device", "cpu"], ["nan.pt", "NaN"], nan_checkpoint),
+    ("part2.generate", ["--checkpoint", "x.pt", "--length", "1000000", "--beam_width", "10000000"],
+     ["--beam_width 10000000", "GiB"], None),
+    # A run may not take over another run's files, nor resume from logs it cannot read.
+    ("part2.train", ["--txt_file", BOOK, *TINY_TEXT, "--out_dir", "{tmp}/b", "--summary_path", "{tmp}/run"],
+     ["run", "holds the metrics.csv of the run in", "--summary_path"], trained_run),
+    ("part2.train", ["--txt_file", BOOK, *TINY_TEXT, "--out_dir", "{tmp}/run", "--resume", "--device", "cpu",
+                     "--train_steps", "4"], ["metrics.csv", "not UTF-8"], lambda tmp: trained_run(tmp, bad_metrics)),
+    ("part2.train", ["--txt_file", BOOK, *TINY_TEXT, "--out_dir", "{tmp}/run", "--resume", "--device", "cpu",
+                     "--train_steps", "4"], ["samples_over_training.txt", "cannot be read"],
+     lambda tmp: trained_run(tmp, samples_folder)),
 ]
 
 
@@ -115,7 +175,7 @@ def test_bad_input_gives_one_line_and_makes_nothing(command, args, fragments, se
                                                     capsys):
     monkeypatch.chdir(tmp_path)  # default output folders (results/...) would appear here
     if setup is not None:
-        setup(tmp_path, monkeypatch) if setup in (no_sbatch, no_book_here) else setup(tmp_path)
+        setup(tmp_path, monkeypatch) if setup in (no_sbatch, sbatch_only, no_book_here) else setup(tmp_path)
         capsys.readouterr()
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     argv = [a.format(tmp=tmp_path) for a in args]

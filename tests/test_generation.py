@@ -95,3 +95,9 @@ def test_generation_leaves_training_mode_alone(model):
     generate(model, torch.tensor([[1]]), 3)
     beam_search(model, torch.tensor([1]), 3, 2)
     assert model.training
+
+
+def test_a_tau_so_large_that_tau_times_logits_overflows_takes_the_greedy_limit():
+    logits = torch.tensor([[1e3, 2e3, -5.0], [0.1, 0.3, 0.2]])  # 2e3 * 1e38 overflows; 0.3 * 1e38 does not
+    picked = pick_next(logits, tau=1e38, generator=torch.Generator().manual_seed(0))
+    assert picked.tolist() == [1, 1]

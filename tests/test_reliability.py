@@ -10,6 +10,7 @@ import time
 import pytest
 import torch
 
+from common.cli import UserError
 from common.files import append_jsonl, atomic_write_text, ensure_writable_dir, read_jsonl
 from part1.sweep import executors
 from part1.fast import cells_cpp
@@ -18,6 +19,7 @@ from tests.helpers import REPO
 
 APPEND = """
 import sys
+from common.cli import UserError
 from common.files import append_jsonl
 for i in range(200):
     append_jsonl(sys.argv[1], {"writer": sys.argv[2], "i": i, "padding": "x" * 2000})
@@ -134,22 +136,69 @@ def test_atomically_written_files_get_the_usual_permissions(tmp_path):
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
-@pytest.mark.parametrize("command, options, message", [
+@pytest.mark.parametrize("command, options, message, stop", [
     (["-m", "part1.train", "--train_steps", "1000000", "--print_every", "1"], [],
-     "nothing was written: a run is recorded when it finishes"),
-    (TINY_TEXT, ["--train_steps", "1000000"], "no checkpoint was written yet; run the same command again"),
-    (TINY_TEXT, ["--train_steps", "1000000", "--checkpoint_every", "1"], "is kept; add --resume to continue"),
+     "interrupted; nothing was written: a run is recorded when it finishes", signal.SIGINT),
+    (TINY_TEXT, ["--train_steps", "1000000"], "interrupted; no checkpoint was written yet; run the same command again",
+     signal.SIGINT),
+    (TINY_TEXT, ["--train_steps", "1000000", "--checkpoint_every", "1"], "interrupted; the last checkpoint",
+     signal.SIGINT),
+    # A scheduler's or timeout's SIGTERM: the same line.
+    (TINY_TEXT, ["--train_steps", "1000000", "--checkpoint_every", "1"], "terminated; the last checkpoint",
+     signal.SIGTERM),
+    (["start1.py", "--preset", "paper", "--models", "LSTM", "--lengths", "150", "--seeds", "1", "--jobs", "1"], [],
+     "terminated; ", signal.SIGTERM),
 ])
-def test_ctrl_c_says_what_is_left(command, options, message, tmp_path):
+def test_ctrl_c_and_sigterm_say_what_is_left(command, options, message, stop, tmp_path):
     out = tmp_path / "out"
     process = start(*command, *options, "--out_dir", out)
     ready = (lambda: (out / "checkpoint.pt").exists()) if "--checkpoint_every" in options else None
-    for line in process.stdout:  # the first progress line: training is under way
-        if "Train Step" in line and (ready is None or ready()):
-            break
-    process.send_signal(signal.SIGINT)
+    if command[0] == "start1.py":  # no progress lines: wait for the sweep to get under way
+        time.sleep(8)
+    else:
+        for line in process.stdout:  # the first progress line: training is under way
+            if "Train Step" in line and (ready is None or ready()):
+                break
+    process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130 and message in stderr and "Traceback" not in stderr
+    assert process.returncode == 128 + stop and message in stderr and "Traceback" not in stderr, stderr
+
+
+def test_a_run_slow_to_start_finds_the_folder_that_another_run_filled_meanwhile(tmp_path, monkeypatch):
+    """The folder is claimed, then checked: a run that read its book while another trained into the same
+    folder and finished is refused, and the other's checkpoint stays."""
+    from part2 import train as part2_train
+    argv = [*TINY_TEXT[2:], "--out_dir", str(tmp_path), "--train_steps", "2"]
+    read_book = part2_train.load_dataset
+
+    def slow_book(config, rank=0):
+        monkeypatch.setattr(part2_train, "load_dataset", read_book)
+        part2_train.main(argv)  # the other run, start to finish
+        return read_book(config, rank)
+
+    part2_train.main(argv)  # a first run, to have a checkpoint to compare with
+    (tmp_path / "checkpoint.pt").rename(tmp_path / "first.pt")
+    (tmp_path / "metrics.csv").unlink()
+    before = {p.name for p in tmp_path.iterdir()}
+    monkeypatch.setattr(part2_train, "load_dataset", slow_book)
+    with pytest.raises(UserError, match="already holds a run"):
+        part2_train.main(argv)
+    other = load_checkpoint(tmp_path / "checkpoint.pt")
+    assert other["step"] == 2 and "checkpoint.pt" not in before
+
+
+def test_a_stale_build_of_the_cpp_cells_is_announced(tmp_path):
+    """Whether the cells need compiling is ninja's own verdict, not only whether a library is there."""
+    (tmp_path / f"{cells_cpp.NAME}.so").write_text("")
+    (tmp_path / "cells.cpp").write_text("// source")
+    (tmp_path / "build.ninja").write_text("rule cp\n  command = cp $in $out\nbuild out.o: cp cells.cpp\n")
+    assert cells_cpp.needs_compiling(tmp_path)  # out.o missing: ninja has work to do
+    subprocess.run(["ninja", "-C", str(tmp_path)], check=True, capture_output=True)
+    assert not cells_cpp.needs_compiling(tmp_path)
+    os.utime(tmp_path / "cells.cpp", (time.time() + 10, time.time() + 10))  # the source newer than its build
+    assert cells_cpp.needs_compiling(tmp_path)
+    (tmp_path / f"{cells_cpp.NAME}.so").unlink()
+    assert cells_cpp.needs_compiling(tmp_path)
 
 
 def test_cpp_build_cache_is_keyed_by_source_and_flags(tmp_path, monkeypatch):

@@ -152,7 +152,7 @@ def test_replot_without_results_gives_one_line(tmp_path):
 
 @pytest.mark.parametrize("args, fragments", [
     (["--models", "GRU"], ["invalid choice: 'GRU'"]),
-    (["--lengths", "5", "0"], ["input_length must be at least 1"]),
+    (["--lengths", "5", "0"], ["--lengths must be at least 1, got 0"]),
     (["--steps", "0"], ["--steps must be at least 1"]),
     (["--preset", "huge"], ["invalid choice: 'huge'"]),
     (["--init", "kaiming"], ["--init", "'kaiming'", "xavier_normal", "uniform"]),

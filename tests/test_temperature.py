@@ -37,3 +37,8 @@ def test_command_writes_the_figure(tmp_path):
 def test_bad_values_give_one_line_and_write_nothing(args, fragment, tmp_path):
     assert_one_line_error(run_cli("-m", "part2.temperature", *args, "--out_dir", tmp_path / "out"), fragment)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_huge_tau_gives_the_one_hot_limit_not_nan():
+    x = torch.tensor([1.0, 3.0, 2.0])
+    assert tempered_softmax(x, 1e308).tolist() == [0.0, 1.0, 0.0]

@@ -84,11 +84,23 @@ def build_directory(flags):
         f"{NAME}-py{sys.version_info.major}{sys.version_info.minor}-torch{torch.__version__}-{digest}")
 
 
+def needs_compiling(directory):
+    """Whether the build cached in `directory` is missing, or out of date as ninja (the one on PATH, which
+    PyTorch runs) sees it."""
+    if not any(path.suffix in (".so", ".pyd") for path in directory.glob(f"{NAME}*")):
+        return True
+    try:
+        dry_run = subprocess.run(["ninja", "-n", "-C", str(directory)], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):  # no ninja: PyTorch will say so
+        return False
+    return "no work to do" not in dry_run.stdout
+
+
 def _build():
     from torch.utils import cpp_extension
     compile_openmp, link_openmp = openmp_flags()
     directory = build_directory(FLAGS + compile_openmp)
-    if not any(path.suffix in (".so", ".pyd") for path in directory.glob(f"{NAME}*")):
+    if needs_compiling(directory):
         print("part1: compiling the C++ cells (first use only, about 30 s)", file=sys.stderr, flush=True)
     try:
         directory.mkdir(parents=True, exist_ok=True)

@@ -19,8 +19,8 @@ def stack_weights(W_h, W_x, b):
 
 class _Sequence(torch.autograd.Function):
     """What both recurrences share. A subclass names its WORKSPACE and, in step_cells, the torch or cpp back end's
-    per-step cells (forward, backward) that the loops here call; the triton back end runs whole loops of its own (cells.forward,
-    cells.backward)."""
+    per-step cells (forward, backward) that the loops here call; the triton back end runs whole loops of its own
+    (cells.forward, cells.backward)."""
     WORKSPACE = RNNWorkspace
 
     @classmethod

@@ -1,7 +1,7 @@
 """start1.py's command line: what the sweep trains, where, and how."""
 from dataclasses import dataclass
 
-from common.cli import Config, UserError, check_at_least, check_distinct, check_seeds, max_norm_value, option
+from common.cli import Config, UserError, check_at_least, check_seeds, check_threads, max_norm_value, option
 from common.device import DEVICE_HELP
 from part1.config import IMPL_HELP, IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES
 from part1.sweep.presets import PRESETS, plan
@@ -45,17 +45,16 @@ class SweepConfig(Config):
     dry_run: bool = option(False, "smoke test: each model 3 steps at one length and seed, here, into a temporary "
                                   "folder that is deleted afterwards", flag="--dry-run")
 
-    def __post_init__(self):
+    def check(self):
         check_at_least(1, steps=self.steps, jobs=self.jobs, threads_per_run=self.threads_per_run,
                        slurm_time=self.slurm_time, slurm_array_limit=self.slurm_array_limit)
         check_at_least(0, slurm_gpus=self.slurm_gpus)
+        check_at_least(1, lengths=self.lengths)
+        check_threads(threads_per_run=self.threads_per_run)
         check_seeds("seeds", self.seeds)
-        check_distinct("models", self.models)
-        check_distinct("lengths", self.lengths)
         if self.replot and self.dry_run:
             raise UserError("--replot redraws from runs.jsonl and --dry-run trains in a temporary folder; "
                             "give one of them")
-        self.check_choices()
 
     def plan(self):
         """The TrainConfigs of the sweep."""

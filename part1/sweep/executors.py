@@ -2,10 +2,9 @@
 in this process or `jobs` worker processes. part1.sweep.launch.SubmititExecutor does the same through SLURM."""
 import functools
 import multiprocessing
-import os
 import shutil
 
-from common.cli import UserError
+from common.cli import UserError, cores
 from part1.fast import backend as backends
 from part1.together import train_together
 from part1.train import train
@@ -55,13 +54,12 @@ def choose_executor(config, jobs_dir, device):
     """How the runs are trained, and whether seeds go together by default: on GPUs, where they run at once.
     device: the resolved device of a local sweep (a SLURM job resolves its own)."""
     if config.launcher == "slurm":  # the jobs resolve --device on their own nodes
-        if shutil.which("sbatch") is None:
-            raise UserError("--launcher slurm: SLURM's sbatch is not found on this machine; run on the cluster's "
-                            "login node, or train here with --launcher local")
+        missing = [command for command in ("sbatch", "srun") if shutil.which(command) is None]
+        if missing:
+            raise UserError(f"--launcher slurm: SLURM's {' and '.join(missing)} not found on this machine; run on "
+                            f"the cluster's login node, or train here with --launcher local")
         from part1.sweep.launch import SubmititExecutor
         return (SubmititExecutor(jobs_dir, "slurm", config.slurm_partition, config.slurm_time, config.slurm_gpus,
                                  config.slurm_array_limit), config.slurm_gpus > 0)
-    # sched_getaffinity (the cores this process may use) exists on Linux only.
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    jobs = config.jobs or (max(1, cores // config.threads_per_run) if device.type == "cpu" else 1)
+    jobs = config.jobs or (max(1, cores() // config.threads_per_run) if device.type == "cpu" else 1)
     return LocalExecutor(device, jobs), device.type == "cuda"

@@ -10,7 +10,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from common.cli import UserError
-from common.files import ensure_writable_dir
+from common.files import output_folders
 from part1.config import key_of
 from part1.sweep.executors import choose_executor
 from part1.sweep.presets import PRESETS, REPORT_ACCURACY
@@ -95,18 +95,21 @@ def sweep(config):
     runs_path = Path(config.out_dir) / "runs.jsonl"
     if config.replot:  # everything is checked before a folder is made
         records = finished_records(configs, runs_path)
-        out_dir = ensure_writable_dir(config.out_dir)
-    else:
-        # Resolved and checked once, here; SLURM's nodes resolve their own devices and have memories of their own.
-        device = prepared_device(*configs) if config.launcher == "local" else None
-        executor, on_gpus = choose_executor(config, runs_path.parent / "jobs", device)
-        if config.tensorboard:
-            ensure_writable_dir(config.tensorboard, "--tensorboard")
-        out_dir = ensure_writable_dir(config.out_dir)
-        together = config.seeds_together == "on" or (config.seeds_together == "auto" and on_gpus)
+        with output_folders((config.out_dir, "--out_dir")) as (out_dir,):
+            return write_summary(records, out_dir, config.preset, report_of(config))
+    # Resolved and checked once, here; SLURM's nodes resolve their own devices and have memories of their own.
+    device = prepared_device(*configs, options={"input_length": "lengths", "train_steps": "steps"}) \
+        if config.launcher == "local" else None
+    executor, on_gpus = choose_executor(config, runs_path.parent / "jobs", device)
+    together = config.seeds_together == "on" or (config.seeds_together == "auto" and on_gpus)
+    with output_folders((config.out_dir, "--out_dir"), (config.tensorboard, "--tensorboard")) as (out_dir, _):
         records = run_sweep(configs, runs_path, executor, together)
-    return write_summary(records, out_dir, config.preset, REPORT_ACCURACY if config.preset == "paper" else None,
-                  kept=not config.dry_run)
+        return write_summary(records, out_dir, config.preset, report_of(config), kept=not config.dry_run)
+
+
+def report_of(config):
+    """The report's accuracies where the sweep is the report's grid."""
+    return REPORT_ACCURACY if config.preset == "paper" else None
 
 
 def main(config):

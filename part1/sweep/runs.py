@@ -6,12 +6,25 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from common.cli import UserError
 from common.files import append_jsonl, read_jsonl, write_csv
-from part1.config import digest_of, key_of
+from part1.config import MODEL_TYPES, digest_of, key_of
 
 CURVES, CLAIMS = "curves", ".claims"
 RECORD_KEYS = ("model_type", "input_length", "seed", "steps", "converged", "test_accuracy", "config")
+
+
+def check_record(record):
+    """What is wrong with the values of a runs.jsonl record, or None."""
+    def whole(value):
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    accuracy = record["test_accuracy"]
+    valid = {"model_type": record["model_type"] in MODEL_TYPES, "input_length": whole(record["input_length"]),
+                "seed": whole(record["seed"]), "steps": whole(record["steps"]),
+                "converged": isinstance(record["converged"], bool), "config": isinstance(record["config"], dict),
+                "test_accuracy": isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool)
+                and 0 <= accuracy <= 1}
+    bad = [key for key, fine in valid.items() if not fine]
+    return f"has an impossible {bad[0]} ({record[bad[0]]!r})" if bad else None
 
 
 def curve_name(record):
@@ -29,10 +42,7 @@ class RunStore:
 
     def reload(self):
         """Read runs.jsonl again, with what other processes appended; a corrupt line is a UserError naming it."""
-        records = read_jsonl(self.path, RECORD_KEYS)
-        if not all(isinstance(r["config"], dict) for r in records):
-            raise UserError(f"a record in '{self.path}' has a config that is not a JSON object; delete or repair "
-                            f"its line and run again")
+        records = read_jsonl(self.path, RECORD_KEYS, check_record)
         self.done = {key_of(r["config"]): r for r in records}
 
     def __contains__(self, config):
