@@ -19,40 +19,40 @@ def save_checkpoint(path, keys=KEYS, **state):
         torch.save(state, tmp)
 
 
-def load_checkpoint(path, device="cpu", keys=KEYS):
+def load_checkpoint(path, device="cpu", keys=KEYS, option="--checkpoint"):
     """The checkpoint's dict (with at least `keys`), tensors on `device`; a missing, damaged or foreign file is a
-    UserError."""
+    UserError naming `option`, the option that gave the path."""
     path = Path(path)
     if not path.is_file():
         what = "is a folder" if path.is_dir() else "is not a file" if path.exists() else "does not exist"
-        raise UserError(f"checkpoint '{path}' {what}; give the checkpoint.pt of a part2 training run")
+        raise UserError(f"{option}: '{path}' {what}; give the checkpoint.pt of a part2.train run")
     try:
         state = torch.load(path, map_location=device, weights_only=True)
     except Exception as e:  # torch raises many kinds for a damaged file
-        raise UserError(f"checkpoint '{path}' cannot be read ({type(e).__name__}); it is damaged or not a "
+        raise UserError(f"{option}: '{path}' cannot be read ({type(e).__name__}); it is damaged or not a "
                         f"checkpoint of part2.train") from None
     if not isinstance(state, dict) or not keys <= set(state):
-        raise UserError(f"'{path}' is not a checkpoint of part2.train (keys missing)")
+        raise UserError(f"{option}: '{path}' is not a checkpoint of part2.train (keys missing)")
     return state
 
 
-def load_model(path, device="cpu"):
+def load_model(path, device="cpu", option="--checkpoint"):
     """(model in eval mode, vocabulary) from a part2.train checkpoint or the shipped model, on `device` whatever
     it was trained on."""
-    return model_from_state(load_checkpoint(path, device, MODEL_KEYS), path, device)
+    return model_from_state(load_checkpoint(path, device, MODEL_KEYS, option), path, device, option)
 
 
-def model_from_state(state, path, device="cpu"):
-    """(model in eval mode, vocabulary) from the dict of load_checkpoint(path, device)."""
+def model_from_state(state, path, device="cpu", option="--checkpoint"):
+    """(model in eval mode, vocabulary) from the dict of load_checkpoint(path, device, option=option)."""
     config = state["config"]
     try:
         model = TextGenerationModel(config["batch_size"], config["seq_length"], len(state["vocabulary"]),
                                     config["lstm_num_hidden"], config["lstm_num_layers"], device=device)
         model.load_state_dict(state["model"])
     except (KeyError, TypeError, ValueError, RuntimeError):  # a configuration that does not fit its weights
-        raise UserError(f"the weights in '{path}' do not fit the configuration stored with them; the checkpoint "
-                        f"is damaged or was edited") from None
+        raise UserError(f"{option}: the weights in '{path}' do not fit the configuration stored with them; the "
+                        f"checkpoint is damaged or was edited") from None
     if not all(torch.isfinite(weight).all() for weight in state["model"].values()):
-        raise UserError(f"the weights in '{path}' hold NaN or infinite values (a diverged run, or a damaged file); "
-                        f"give an earlier checkpoint")
+        raise UserError(f"{option}: the weights in '{path}' hold NaN or infinite values (a diverged run, or a "
+                        f"damaged file); give an earlier checkpoint")
     return model.eval(), state["vocabulary"]

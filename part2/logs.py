@@ -1,7 +1,9 @@
 """What a part 2 run logs: metrics.csv (training batch and validation), samples_over_training.txt, and both cut
 back to a checkpoint's step when the run resumes."""
+import math
+
 from common.evaluation import evaluate as common_evaluate
-from common.files import append_line, keep_lines
+from common.files import append_line, atomic_write_text, keep_lines
 from part2.sample import training_samples
 
 METRICS, SAMPLES, FIGURE = "metrics.csv", "samples_over_training.txt", "training.png"
@@ -40,16 +42,33 @@ def write_samples(path, model, vocabulary, step, generator, lengths):
     return lines
 
 
-def step_of_metrics_line(line):
+def metrics_step(line):
+    """The step of a metrics.csv row, or None for a line that is not a whole row (damaged, or cut short)."""
+    values = line.split(",")
+    if len(values) != len(METRIC_FIELDS):
+        return None
     try:
-        return int(line.split(",")[0]) if line.count(",") == len(METRIC_FIELDS) - 1 else None
+        for value in values[1:4] + [v for v in values[4:] if v]:  # validation is empty where not measured
+            float(value)
+        return int(values[0])
     except ValueError:
         return None
 
 
+def samples_step(line):
+    """The step of a samples header "=== step N ===", or None for a damaged one."""
+    try:
+        return int(line.split()[2])
+    except (IndexError, ValueError):
+        return None
+
+
 def truncate_logs(out_dir, summary_dir, step):
-    """Drop what an interrupted run logged after its last checkpoint (and any line it cut short)."""
-    keep_lines(summary_dir / METRICS, lambda line: line.startswith("step,")
-               or (step_of_metrics_line(line) is not None and step_of_metrics_line(line) <= step))
+    """Drop what an interrupted run logged after its last checkpoint, and everything from a damaged line on; a
+    metrics.csv left without its header gets it back."""
+    header = ",".join(METRIC_FIELDS)
+    keep_lines(summary_dir / METRICS, lambda line: line == header or (metrics_step(line) or math.inf) <= step)
     keep_lines(out_dir / SAMPLES, lambda line: not line.startswith("=== step ")
-               or int(line.split()[2]) <= step)
+               or (samples_step(line) or math.inf) <= step)
+    if not (summary_dir / METRICS).is_file() or not (summary_dir / METRICS).stat().st_size:
+        atomic_write_text(summary_dir / METRICS, header + "\n")

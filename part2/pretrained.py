@@ -39,13 +39,13 @@ def load_pretrained(device="cpu", folder=None):
     if sha256(path) != expected_sha256(folder):
         raise UserError(f"the shipped model '{path}' does not match its sha256 in {SUMS} (damaged or changed); "
                         f"{RESTORE}")
-    return load_model(path, device)
+    return load_model(path, device, option="the shipped model")
 
 
 def export(checkpoint, folder=None):
     """Write the model of a part2.train checkpoint into `folder` (float32 weights, vocabulary, the run's settings;
     no optimizer state) with its SHA256SUMS; return the sha256."""
-    state = load_checkpoint(checkpoint)
+    state = load_checkpoint(checkpoint, option="checkpoint")
     config = {k: v for k, v in state["config"].items() if k not in NOT_RUN_DEFINING}
     config["txt_file"] = Path(config["txt_file"]).name  # the book, not where it lay
     folder = ensure_writable_dir(folder or FOLDER, "--folder")

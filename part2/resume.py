@@ -4,11 +4,10 @@ import torch
 from tqdm import tqdm
 
 from common.cli import UserError
-from common.files import append_line
 from common.tensorboard import summary_writer
 from part2.checkpoint import CHECKPOINT, load_checkpoint
 from part2.config import NOT_RUN_DEFINING
-from part2.logs import METRIC_FIELDS, METRICS, truncate_logs
+from part2.logs import truncate_logs
 
 
 def rng_state(dataset, device):
@@ -52,7 +51,7 @@ def resume(run):
     config, path = run.config, run.out_dir / CHECKPOINT
     step = 0
     if config.resume:  # check_folders() made sure that the checkpoint is there
-        state = load_checkpoint(path, run.device)
+        state = load_checkpoint(path, run.device, option="--out_dir")
         check_resumable(state, config, run.dataset, run.world, run.device)
         run.model.load_state_dict(state["model"])
         run.optimizer.load_state_dict(state["optimizer"])
@@ -63,9 +62,6 @@ def resume(run):
         truncate_logs(run.out_dir, run.summary_dir, step)  # a run interrupted before its first checkpoint: 0
     if run.is_main and config.tensorboard:  # what the interrupted run logged after its checkpoint is dropped
         run.board = summary_writer(config.tensorboard, purge_step=step + 1 if step else None)
-    if run.is_main:
-        if step:
-            tqdm.write(f"Resuming from step {step} of {path}")
-        if not (run.summary_dir / METRICS).exists():
-            append_line(run.summary_dir / METRICS, ",".join(METRIC_FIELDS))
+    if run.is_main and step:
+        tqdm.write(f"Resuming from step {step} of {path}")
     return step

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common.cli import Config, UserError, option, parse_into, run_main
-from common.files import atomic_write_text, ensure_writable_dir, write_csv
+from common.files import atomic_write_text, ensure_writable_dir, read_utf8, write_csv
 from part2.checkpoint import CHECKPOINT, MODEL_KEYS, load_checkpoint, model_from_state
 from part2.logs import METRIC_FIELDS, METRICS, SAMPLES
 from part2.plots import plot_long_run
@@ -22,35 +22,37 @@ LAST = 50_000  # the README's mean over the last steps
 COMPLETION_LENGTH, BEAM_WIDTH = 120, 5
 
 
+NOT_A_RUN = "give the --out_dir of a part2.train run as run_dir"
+
+
 def read_metrics(path):
     """metrics.csv's rows as dicts of numbers, val_* None where not measured."""
+    lines = read_utf8(path, NOT_A_RUN).splitlines()
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(csv.DictReader(f))
-    except OSError:
-        raise UserError(f"'{path}' cannot be read; give the folder of a part2.train run") from None
+        rows = [{"step": int(r["step"]), **{k: float(r[k]) if r[k] else None for k in METRIC_FIELDS[1:]}}
+                for r in csv.DictReader(lines)]
+    except (KeyError, TypeError, ValueError, csv.Error):
+        raise UserError(f"'{path}' is not the metrics.csv of a part2.train run; {NOT_A_RUN}") from None
     if not rows:
-        raise UserError(f"'{path}' holds no rows yet; let the run train for a while")
-    return [{"step": int(r["step"]), **{k: float(r[k]) if r[k] else None for k in METRIC_FIELDS[1:]}}
-            for r in rows]
+        raise UserError(f"'{path}' holds no rows yet; let the run train for a while, then give its run_dir again")
+    return rows
 
 
 def read_samples(path, steps):
     """{step: [(mode, length, text)]} of samples_over_training.txt, for those of `steps` it holds."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        raise UserError(f"'{path}' cannot be read; give the folder of a part2.train run") from None
     samples, step = {}, None
-    for line in lines:
-        if line.startswith("=== step "):
-            step = int(line.split()[2])
-            if step in steps:
-                samples[step] = []
-        elif step in samples:
-            label, text = line[1:].split("] ", 1)
-            mode, length = label.split(", ")
-            samples[step].append((mode, int(length), text))
+    try:
+        for line in read_utf8(path, NOT_A_RUN).splitlines():
+            if line.startswith("=== step "):
+                step = int(line.split()[2])
+                if step in steps:
+                    samples[step] = []
+            elif step in samples:
+                label, text = line[1:].split("] ", 1)
+                mode, length = label.split(", ")
+                samples[step].append((mode, int(length), text))
+    except (IndexError, ValueError):
+        raise UserError(f"'{path}' is not the samples file of a part2.train run; {NOT_A_RUN}") from None
     return samples
 
 
@@ -105,8 +107,8 @@ def summarize(run_dir, docs, prompt):
     """Write the three files into `docs` from the run in `run_dir`; return summary()."""
     run_dir = Path(run_dir)
     rows = read_metrics(run_dir / METRICS)
-    state = load_checkpoint(run_dir / CHECKPOINT, keys=MODEL_KEYS)
-    model, vocabulary = model_from_state(state, run_dir / CHECKPOINT)
+    state = load_checkpoint(run_dir / CHECKPOINT, keys=MODEL_KEYS, option="run_dir")
+    model, vocabulary = model_from_state(state, run_dir / CHECKPOINT, option="run_dir")
     completed = completions(model, vocabulary, prompt)  # all read and checked before anything is written
     samples = read_samples(run_dir / SAMPLES, TABLE_STEPS)
     docs = ensure_writable_dir(docs, "--docs")

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -215,7 +216,7 @@ def test_workers_are_never_more_than_the_groups_and_exit_by_themselves(monkeypat
     sizes, calls = [], []
 
     class Pool:
-        def __init__(self, processes):
+        def __init__(self, processes, initializer=None, initargs=()):
             sizes.append(processes)
 
         def __enter__(self):
@@ -241,3 +242,28 @@ def test_workers_are_never_more_than_the_groups_and_exit_by_themselves(monkeypat
                                     lambda record: None)
     assert sizes == [2]
     assert calls == ["close", "join", "exit"]  # at a normal end none is killed holding the pool's locks
+
+
+def children(pid):
+    """The pids of the processes whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers end with their parent on Linux (prctl)")
+def test_the_workers_of_a_killed_sweep_end_with_it(tmp_path):
+    sweep = start("start1.py", "--preset", "paper", "--models", "LSTM", "--lengths", "150", "--seeds", "1", "2",
+                  "--jobs", "2", "--out_dir", tmp_path)
+    wait_for(lambda: len(children(sweep.pid)) >= 3)  # two workers and multiprocessing's resource tracker
+    workers = children(sweep.pid)
+    sweep.kill()
+    sweep.wait()
+    wait_for(lambda: not [pid for pid in workers if Path(f"/proc/{pid}").exists()
+                          and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]], 30)

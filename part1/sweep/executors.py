@@ -1,8 +1,12 @@
 """How a sweep's runs are trained on this machine: one group of configs (a run, or seeds side by side) at a time,
 in this process or `jobs` worker processes. part1.sweep.launch.SubmititExecutor does the same through SLURM."""
+import ctypes
 import functools
 import multiprocessing
+import os
 import shutil
+import signal
+import sys
 
 from common.cli import UserError, cores
 from part1.fast import backend as backends
@@ -26,6 +30,15 @@ def train_quietly(group, device):
     return train_group(group, lambda record: None, progress=False, device=device)
 
 
+def end_with_parent(parent):
+    """In a worker process: be ended (SIGTERM) when the sweep's process `parent` dies, instead of training on for
+    no one and failing with a broken pipe. Linux only (prctl's PR_SET_PDEATHSIG); elsewhere nothing."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+        if os.getppid() != parent:  # it died while this worker was starting
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
 class LocalExecutor:
     """executor(groups, save): train each group on `device` here, `jobs` at a time in worker processes (1: in this
     process)."""
@@ -42,7 +55,8 @@ class LocalExecutor:
             return
         # Leaving the block early (a failure or Ctrl-C) terminates the workers at once; at the end they exit
         # by themselves, so none is killed while it holds the pool's locks.
-        with multiprocessing.get_context("spawn").Pool(min(self.jobs, len(groups))) as pool:
+        with multiprocessing.get_context("spawn").Pool(min(self.jobs, len(groups)), end_with_parent,
+                                                      (os.getpid(),)) as pool:
             for records in pool.imap_unordered(functools.partial(train_quietly, device=self.device), groups):
                 for record in records:
                     save(record)
