@@ -27,6 +27,7 @@ class Start2Config(Config):
     resume: bool = option(False, "continue the run in --out_dir")
     tensorboard: str = option(None, "also write TensorBoard scalars and samples into DIR", type=str, metavar="DIR")
     dry_run: bool = option(False, "3 steps into a temporary folder", flag="--dry-run")
+    quiet: bool = option(False, "no progress bar (progress lines instead)")
 
     def train_config(self):
         """The TextTrainConfig of this command (the book fetched first when none is given)."""
@@ -36,7 +37,8 @@ class Start2Config(Config):
         txt_file = str(self.txt_file or fetch(DEFAULT_BOOK, ASSETS))
         return TextTrainConfig(**preset, txt_file=txt_file, device=self.device, seed=self.seed,
                                out_dir=self.out_dir or str(Path("results", "part2", self.preset)),
-                               resume=self.resume, tensorboard=self.tensorboard, dry_run=self.dry_run)
+                               resume=self.resume, tensorboard=self.tensorboard, dry_run=self.dry_run,
+                               quiet=self.quiet)
 
 
 def main(argv=None):

@@ -7,6 +7,8 @@ import sys
 from dataclasses import asdict, field, fields, replace
 from datetime import datetime
 
+from common import __version__
+
 
 class UserError(Exception):
     """A mistake the user can fix (bad option, missing device, unwritable folder); reported in one line."""
@@ -187,5 +189,6 @@ def parse_into(config_class, argv, prog, description):
     """A config_class made from the command line `argv` (None: sys.argv), one option per field; a bad value is
     a UserError."""
     parser = ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     add_options(parser, config_class)
     return config_class(**vars(parser.parse_args(argv)))

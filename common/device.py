@@ -16,21 +16,22 @@ def resolve_device(name):
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise UserError(f"unknown device '{name}'; use auto, cpu, cuda, cuda:N or mps") from None
+        raise UserError(f"--device {name}: unknown device; use auto, cpu, cuda, cuda:N or mps") from None
     if device.type == "cuda":
         count = torch.cuda.device_count()
         if count == 0:
-            raise UserError(f"device '{name}' asked for, but no CUDA device is available; use --device cpu")
+            raise UserError(f"--device {name}: no CUDA device is available; use --device cpu")
         if device.index is not None and device.index >= count:
-            raise UserError(f"device '{name}' does not exist ({count} CUDA device(s)); "
+            raise UserError(f"--device {name}: no such device ({count} CUDA device(s)); "
                             f"use --device cuda:0 to cuda:{count - 1}")
     elif device.type == "mps":
         if not torch.backends.mps.is_available():
-            raise UserError(f"device '{name}' asked for, but no Apple GPU (MPS) is available here; it needs Apple "
-                            f"silicon, macOS 12.3 or later and a PyTorch built for it; use --device cpu")
+            raise UserError(f"--device {name}: no Apple GPU (MPS) is available here; it needs Apple silicon, macOS "
+                            f"12.3 or later and a PyTorch built for it; use --device cpu")
         device = torch.device("mps")  # there is only one
     elif device.type != "cpu":
-        raise UserError(f"device type '{device.type}' is not supported; use auto, cpu, cuda, cuda:N or mps")
+        raise UserError(f"--device {name}: device type '{device.type}' is not supported; use auto, cpu, cuda, "
+                        f"cuda:N or mps")
     return device
 
 

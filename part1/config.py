@@ -16,7 +16,7 @@ IMPL_HELP = (f"fast: the hand-written backward through time with the device's na
              f"{', '.join(name for name in BACKENDS if name != 'reference')}: a back end by name. Same maths "
              f"(default: fast)")
 # Options that change how a run is carried out or reported, not what it computes.
-NOT_RUN_DEFINING = ("device", "out_dir", "print_every", "tensorboard", "dry_run")
+NOT_RUN_DEFINING = ("device", "out_dir", "print_every", "tensorboard", "dry_run", "quiet")
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class TrainConfig(Config):
                                     "--print_every steps, or 100 when 0; test loss and accuracy at the end) into a "
                                     "folder of this run under DIR (default: off)", type=str, metavar="DIR")
     dry_run: bool = option(False, "train 3 steps, evaluate on 256 palindromes, write nothing", flag="--dry-run")
+    quiet: bool = option(False, "no progress bar (the --print_every lines stay)")
 
     def check(self):
         check_at_least(1, input_length=self.input_length, num_hidden=self.num_hidden, batch_size=self.batch_size,

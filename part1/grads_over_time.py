@@ -51,6 +51,7 @@ class GradsConfig(Config):
     trained_steps: int = option(0, "also measure after training this many steps (default: 0, untrained only)")
     device: str = option("auto", DEVICE_HELP)
     out_dir: str = option("results/part1/grads", "folder of the PNG and CSV (default: results/part1/grads)")
+    quiet: bool = option(False, "no progress bar while training (--trained_steps)")
 
     def check(self):
         check_at_least(1, input_length=self.input_length, batch_size=self.batch_size, num_hidden=self.num_hidden)
@@ -79,7 +80,7 @@ def measure(model_type, config, forget_bias, trained_steps, batch, device):
     if trained_steps:
         check_memory(train_config, device, {"input_length": "input_length", "num_hidden": "num_hidden",
                                             "batch_size": "batch_size", "train_steps": "trained_steps"})
-        _, model = train(train_config, device=device)
+        _, model = train(train_config, not config.quiet, device)
     else:
         torch.manual_seed(train_config.seed)  # the same initialisation train() starts from
         model = make_model(train_config, device)

@@ -3,9 +3,9 @@ import time
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from common.cli import progress_line, run_main
+from common.progress import progress
 from common.device import resolve_device, torch_threads
 from common.evaluation import evaluate as common_evaluate
 from common.files import output_folders
@@ -164,8 +164,8 @@ def run_name(config):
     return f"{config.model_type}_T{config.input_length}_seed{config.seed}"
 
 
-def progress_bar(config, label, progress):
-    return tqdm(range(1, config.train_steps + 1), desc=label, leave=False, dynamic_ncols=True, disable=not progress)
+def progress_bar(config, label, shown):
+    return progress(range(1, config.train_steps + 1), quiet=not shown, desc=label, leave=False, dynamic_ncols=True)
 
 
 def train(config, progress=True, device=None):
@@ -198,13 +198,13 @@ def main(argv=None):
                                 tensorboard=None)
     device = prepared_device(config)
     if config.dry_run:
-        record, _ = train(config, device=device)
+        record, _ = train(config, not config.quiet, device)
         return say_done(record)
     # Made before training, so that a folder that cannot be made costs no training; removed again if still empty
     # when the run fails or is interrupted.
     with output_folders((config.out_dir, "--out_dir"), (config.tensorboard, "--tensorboard")) as (out_dir, _):
         store = RunStore(out_dir / "runs.jsonl")  # reads runs.jsonl: a damaged one is refused before training
-        record, _ = train(config, device=device)
+        record, _ = train(config, not config.quiet, device)
         say_done(record)
         stored = store.add(record)
     print(f"Result appended to {store.path}, its loss curve is {store.path.parent / stored['loss_curve']}")

@@ -7,7 +7,7 @@ from common.device import DEVICE_HELP
 
 # Options that change where or how often a run reports, not what it computes: free to change on --resume.
 NOT_RUN_DEFINING = ("train_steps", "device", "out_dir", "summary_path", "resume", "print_every", "sample_every",
-                    "eval_every", "checkpoint_every", "tensorboard", "dry_run")
+                    "eval_every", "checkpoint_every", "tensorboard", "dry_run", "quiet")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class TextTrainConfig(Config):
     tensorboard: str = option(None, "also write TensorBoard scalars (those of metrics.csv) and the samples into DIR; "
                                     "process 0 only (default: off)", type=str, metavar="DIR")
     dry_run: bool = option(False, "train 3 steps and sample into a temporary folder, then delete it", flag="--dry-run")
+    quiet: bool = option(False, "no progress bar: the course's progress line every --print_every steps instead "
+                                "(also where there is no terminal)")
 
     def check(self):
         check_at_least(1, seq_length=self.seq_length, lstm_num_hidden=self.lstm_num_hidden,

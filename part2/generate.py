@@ -28,6 +28,8 @@ class GenerateConfig(Config):
     tau: float = option(None, "sample from softmax(tau * logits); larger tau is greedier", type=float)
     temperature: float = option(None, "sample from softmax(logits / temperature)", type=float)
     beam_width: int = option(None, "beam search with this many beams", type=int)
+    num_samples: int = option(1, "texts to write, one after another from the same random stream; more than one "
+                                 "needs --tau or --temperature where --prompt is given (default: 1)")
     seed: int = option(42, "seed of the sampling (default: 42)")
     device: str = option("auto", DEVICE_HELP)
 
@@ -38,7 +40,10 @@ class GenerateConfig(Config):
             raise UserError(f"{' and '.join(modes)} exclude each other; give one of them")
         check_at_least(0, length=self.length)
         check_positive(tau=self.tau, temperature=self.temperature)
-        check_at_least(1, beam_width=self.beam_width)
+        check_at_least(1, beam_width=self.beam_width, num_samples=self.num_samples)
+        if self.num_samples > 1 and self.prompt and self.tau is None and self.temperature is None:
+            raise UserError(f"--num_samples {self.num_samples}: greedy decoding and beam search complete a --prompt "
+                            f"one way only; add --tau or --temperature to draw different texts")
         check_seeds("seed", self.seed)
 
 
@@ -53,16 +58,17 @@ def main(argv=None):
         model, vocabulary = load_pretrained(device)
         print("No --checkpoint: generating with the shipped model in pretrained/.", file=sys.stderr)
     generator = torch.Generator(device=device).manual_seed(args.seed)
-    prompt = args.prompt
-    if not prompt:
-        prompt = vocabulary[torch.randint(len(vocabulary), (1,), generator=generator, device=device).item()]
     tau = 1.0 / args.temperature if args.temperature else args.tau
-    try:
-        text = complete(model, vocabulary, prompt, args.length, tau=tau, beam_width=args.beam_width,
-                        generator=generator)
-    except ValueError as e:  # a prompt character the book never had
-        raise UserError(f"{e}; change the prompt") from None
-    print(text)
+    for _ in range(args.num_samples):
+        prompt = args.prompt
+        if not prompt:
+            prompt = vocabulary[torch.randint(len(vocabulary), (1,), generator=generator, device=device).item()]
+        try:
+            text = complete(model, vocabulary, prompt, args.length, tau=tau, beam_width=args.beam_width,
+                            generator=generator)
+        except ValueError as e:  # a prompt character the book never had
+            raise UserError(f"{e}; change the prompt") from None
+        print(text)
 
 
 if __name__ == "__main__":

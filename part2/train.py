@@ -3,8 +3,11 @@
 On several processes: torchrun --standalone --nproc_per_node N -m part2.train --txt_file BOOK
 (DistributedDataParallel; NCCL on GPUs, gloo on CPUs; rank 0 writes everything).
 """
+import signal
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from tqdm import tqdm
 from common.cli import UserError, progress_line, run_main
 from common.device import resolve_device
 from common.files import atomic_write_text, output_folders
+from common.progress import progress
 from common.memory import check_fits
 from common.seeding import derive_seed
 from part2 import distributed
@@ -189,37 +193,92 @@ def train(config):
 
 
 def train_loop(run):
-    """Train from the checkpoint of --resume, or from step 0, to --train_steps; the last metrics row or None."""
+    """Train from the checkpoint of --resume, or from step 0, to --train_steps; the last metrics row or None.
+    Ctrl-C or SIGTERM stops it at the end of a step, with a checkpoint of that step (one process only)."""
     config = run.config
     start = resume(run)
     validation = run.dataset.validation_windows() if run.dataset.has_validation else None
     sample_lengths = (15, 30) if config.dry_run else (15, 30, 50, 100)
     row = None
-    bar = tqdm(range(start + 1, config.train_steps + 1), initial=start, total=config.train_steps,
-               desc="part2", dynamic_ncols=True, disable=not run.is_main)
-    for step in bar:
-        step_start = time.perf_counter()
-        inputs, targets = run.dataset.batch(config.batch_size, run.device)  # (B, T) each
-        loss, logits, learning_rate = train_step(run, inputs, targets)
-        step_seconds = time.perf_counter() - step_start
-        evaluate_now = validation is not None and config.eval_every and step % config.eval_every == 0
-        if run.is_main and (step % config.print_every == 0 or evaluate_now):
-            row = metrics_row(run, step, loss, logits, targets, learning_rate, validation if evaluate_now else None)
-            if step % config.print_every == 0:
-                bar.write(progress_line(step, config.train_steps, config.batch_size, config.batch_size / step_seconds,
-                                        row["accuracy"], row["loss"]))
-        if run.is_main and step % config.sample_every == 0:
-            generator = torch.Generator(run.device).manual_seed(derive_seed(config.seed, (SAMPLE_STREAM, step)))
-            lines = write_samples(run.out_dir / SAMPLES, run.model, run.dataset.vocabulary, step, generator,
-                                  sample_lengths)
-            if run.board is not None:  # Markdown: two spaces end a line
-                run.board.add_text("samples", "  \n".join(lines), step)
-        if step % config.checkpoint_every == 0 or step == config.train_steps:
-            save(run, step)
+    bar = progress(range(start + 1, config.train_steps + 1), quiet=config.quiet or not run.is_main, initial=start,
+                   total=config.train_steps, desc="part2", dynamic_ncols=True)
+    say = say_progress(run, bar)
+    with stop_requests(run.world == 1) as stop:
+        for step in bar:
+            row = train_and_log(run, step, validation, sample_lengths, say) or row
+            if step % config.checkpoint_every == 0 or step == config.train_steps or stop:
+                save(run, step)
+            if stop:
+                break
     bar.close()
     if run.board is not None:
         run.board.close()
+    if stop:
+        stop_now(stop[0], f"a checkpoint of step {step} is in '{run.out_dir}'; add --resume to continue")
     return row
+
+
+def say_progress(run, bar):
+    """How a metrics row is shown: in the bar where one is drawn, else as the course's progress line."""
+    def say(row, step_seconds):
+        examples_per_second = run.config.batch_size / step_seconds
+        if bar.disable:
+            tqdm.write(progress_line(row["step"], run.config.train_steps, run.config.batch_size,
+                                     examples_per_second, row["accuracy"], row["loss"]))
+        else:
+            bar.set_postfix(loss=f"{row['loss']:.3f}", accuracy=f"{row['accuracy']:.2f}")
+    return say
+
+
+def train_and_log(run, step, validation, sample_lengths, say):
+    """One training step, with its metrics row (every --print_every steps, at validations and at the last step;
+    None otherwise), shown by say(row, step_seconds), and samples (every --sample_every steps)."""
+    config = run.config
+    step_start = time.perf_counter()
+    inputs, targets = run.dataset.batch(config.batch_size, run.device)  # (B, T) each
+    loss, logits, learning_rate = train_step(run, inputs, targets)
+    step_seconds = time.perf_counter() - step_start
+    last = step == config.train_steps
+    evaluate_now = validation is not None and ((config.eval_every and step % config.eval_every == 0) or last)
+    row = None
+    if run.is_main and (step % config.print_every == 0 or evaluate_now or last):
+        row = metrics_row(run, step, loss, logits, targets, learning_rate, validation if evaluate_now else None)
+        if step % config.print_every == 0 or last:
+            say(row, step_seconds)
+    if run.is_main and step % config.sample_every == 0:
+        generator = torch.Generator(run.device).manual_seed(derive_seed(config.seed, (SAMPLE_STREAM, step)))
+        lines = write_samples(run.out_dir / SAMPLES, run.model, run.dataset.vocabulary, step, generator,
+                              sample_lengths)
+        if run.board is not None:  # Markdown: two spaces end a line
+            run.board.add_text("samples", "  \n".join(lines), step)
+    return row
+
+
+@contextmanager
+def stop_requests(deferred=True):
+    """While training: Ctrl-C and SIGTERM only ask the loop to stop, at the end of the step, so that the step
+    reached can be checkpointed; yields the list of the signals received. deferred False (several processes, or
+    not the main thread): they act at once, as usual."""
+    received = []
+    if not deferred or threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = {signum: signal.signal(signum, lambda signum, frame: received.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def stop_now(signum, left):
+    """Act on the signal `signum` received during training as its own handler would, saying what is `left`."""
+    try:
+        signal.raise_signal(signum)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(left) from None
+    raise KeyboardInterrupt(left)  # a signal whose handler returned
 
 
 def dry_run(config):
@@ -250,16 +309,22 @@ def main(argv=None, config=None):
         if config.dry_run:
             return dry_run(config)
         rank, row = train(config)
-    except KeyboardInterrupt:
-        raise KeyboardInterrupt(left_after_interruption(config)) from None
+    except KeyboardInterrupt as e:
+        raise KeyboardInterrupt(str(e) or left_after_interruption(config)) from None
     finally:
         distributed.teardown()
     if rank > 0:
         return
+    checkpoint = Path(config.out_dir) / CHECKPOINT
     if row is None:
         print(f"Nothing to do: the run in {config.out_dir} has already trained {config.train_steps} steps.")
     else:
-        print(f"Done training. Last metrics: {row}. Results in {config.out_dir}")
+        held_out = (f"; held-out loss {row['val_loss']:.3f}, accuracy {row['val_accuracy']:.3f}"
+                    if row["val_loss"] != "" else "")
+        print(f"Done training: step {row['step']}, training batch loss {row['loss']:.3f}, accuracy "
+              f"{row['accuracy']:.3f}{held_out}.")
+        print(f"Checkpoint: {checkpoint}; metrics and figure in {config.summary_path or config.out_dir}.")
+    print(f"Next: python -m part2.generate --checkpoint {checkpoint} --prompt \"The people \"")
 
 
 if __name__ == "__main__":

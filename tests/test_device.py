@@ -88,7 +88,7 @@ def test_grads_over_time_refuses_mps_float64(mps):
 ])
 def test_mps_without_an_apple_gpu_gives_one_line(command, tmp_path):
     result = run_cli(*command, "--device", "mps", "--out_dir", tmp_path / "out")
-    assert_one_line_error(result, "'mps'", "--device cpu")
+    assert_one_line_error(result, "--device mps", "--device cpu")
     assert not (tmp_path / "out").exists()
 
 

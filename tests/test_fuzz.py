@@ -11,6 +11,7 @@ import pytest
 import start1
 import start2
 from assets import download
+from common import __version__
 from common.cli import flag_of, run_main
 from part1 import grads_over_time, train as part1_train
 from part1.config import TrainConfig
@@ -45,9 +46,10 @@ COMMANDS = {
 OUTPUT_FOLDERS = ("out_dir", "summary_path", "tensorboard", "folder", "docs")
 INPUT_FILES = ("txt_file", "checkpoint", "run_dir")
 FREE_TEXT = ("prompt",)  # any text is a prompt
+# A huge value of these is allowed (or checked against memory).
 UNBOUNDED = ("print_every", "sample_every", "eval_every", "checkpoint_every", "train_steps", "steps", "jobs",
              "slurm_time", "slurm_array_limit", "slurm_gpus", "epochs", "length", "trained_steps", "min_steps",
-             "learning_rate_step", "num_classes")  # a huge value is allowed (or checked against memory)
+             "learning_rate_step", "num_classes", "num_samples")
 LETTERS = st.text(string.ascii_letters + string.punctuation.replace("-", ""), min_size=1, max_size=6)
 
 
@@ -131,7 +133,7 @@ def test_every_bad_option_value_is_one_line_naming_the_option(command, f, data, 
     before = listing(tmp)
     code, error = run_command(command, [*argv, *(["--device", "cpu"] if has_device(command, f) else [])], tmp,
                               capsys)
-    assert_one_line(code, error, flag.lstrip("-"))
+    assert_one_line(code, error, flag)
     assert listing(tmp) == before
 
 
@@ -188,3 +190,16 @@ def test_damaged_logs_resume_or_are_one_line(name, damage, at, finished_text_run
         assert_one_line(code, error, name)
     else:
         assert code == 0, error
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_says_its_version(command, capsys):
+    with pytest.raises(SystemExit) as exit:
+        COMMANDS[command][0](["--version"])
+    assert exit.value.code == 0 and capsys.readouterr().out.split() == [*command_name(command), __version__]
+
+
+def command_name(command):
+    """How argparse names the command in its messages (prog)."""
+    return ["start1.py"] if command == "start1.py" else ["start2.py"] if command == "start2.py" else \
+        ["python", "-m", command.replace("grads_over_time", "part1.grads_over_time")]

@@ -101,3 +101,13 @@ def test_a_tau_so_large_that_tau_times_logits_overflows_takes_the_greedy_limit()
     logits = torch.tensor([[1e3, 2e3, -5.0], [0.1, 0.3, 0.2]])  # 2e3 * 1e38 overflows; 0.3 * 1e38 does not
     picked = pick_next(logits, tau=1e38, generator=torch.Generator().manual_seed(0))
     assert picked.tolist() == [1, 1]
+
+
+def test_num_samples_draws_that_many_texts_one_after_another_from_one_stream(capsys):
+    from part2 import generate
+    outputs = []
+    for n in (1, 3):
+        generate.main(["--num_samples", str(n), "--length", "40", "--tau", "1", "--prompt", "The people ",
+                       "--device", "cpu"])
+        outputs.append(capsys.readouterr().out)
+    assert outputs[1].startswith(outputs[0]) and outputs[1].count("The people ") >= 3 and outputs[1] != outputs[0] * 3

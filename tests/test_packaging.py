@@ -1,10 +1,10 @@
 """The project installs as a package: `pip install -e .`, then importable from any folder."""
 import shutil
+import site
 import subprocess
 import sys
 import venv
-
-import pytest
+from pathlib import Path
 
 from tests.helpers import REPO
 
@@ -12,7 +12,6 @@ SOURCES = ["pyproject.toml", "README.md", "LICENSE", "common", "assets", "part1"
 
 
 def test_editable_install_imports_from_another_folder(tmp_path):
-    pytest.importorskip("setuptools", minversion="77")
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     for name in SOURCES:  # a copy, so that the build's egg-info stays out of the repository
@@ -20,10 +19,14 @@ def test_editable_install_imports_from_another_folder(tmp_path):
             shutil.copytree(REPO / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(REPO / name, checkout / name)
-    # A virtual environment that sees this one's packages (torch and the rest) but not the repository.
+    # A virtual environment that sees the packages of the one running the tests (torch, setuptools and the rest,
+    # from requirements-dev.txt), not the repository. (system_site_packages would show the base Python's instead.)
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    venv.create(env_dir, with_pip=False)
     python = env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    inner = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    (Path(inner) / "outer.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     install = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
                               "--no-build-isolation", "-e", str(checkout)], capture_output=True, text=True)
     assert install.returncode == 0, install.stdout + install.stderr

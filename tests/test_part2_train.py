@@ -21,7 +21,8 @@ def test_checkpoint_round_trip_and_generation_on_cpu(book, tmp_path):
     assert state["config"]["lstm_num_hidden"] == 16
     lines = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
     assert lines[0] == "step,loss,accuracy,learning_rate,val_loss,val_accuracy"
-    assert [line.split(",")[0] for line in lines[1:]] == ["5", "10"] and lines[2].split(",")[4]
+    assert [line.split(",")[0] for line in lines[1:]] == ["5", "10", "12"] and lines[2].split(",")[4]
+    assert lines[3].split(",")[4]  # the last step, logged and validated whatever --print_every
     samples = (tmp_path / "run" / "samples_over_training.txt").read_text().splitlines()
     assert samples[0] == "=== step 10 ===" and len(samples) == 17
     assert (tmp_path / "run" / "training.png").read_bytes()[:4] == b"\x89PNG"
@@ -195,3 +196,13 @@ def test_two_processes_with_gloo_stay_in_sync_learn_and_resume_exactly(book, tmp
     single = run_cli("-m", "part2.train", *map(str, options), "--out_dir", tmp_path / "cut", "--train_steps",
                      "60", "--resume")
     assert_one_line_error(single, "written by a run on 2 process(es)")
+
+
+def test_a_short_run_logs_and_validates_its_last_step_and_says_what_next(book, tmp_path, capsys):
+    part2_train.main(["--txt_file", str(book), "--out_dir", str(tmp_path), *TINY, "--train_steps", "3",
+                      "--print_every", "50", "--eval_every", "1000", "--device", "cpu"])
+    last = (tmp_path / "metrics.csv").read_text().splitlines()[-1].split(",")
+    assert last[0] == "3" and last[4] and last[5]  # step 3, with its held-out loss and accuracy
+    out = capsys.readouterr().out
+    assert "Nothing to do" not in out and "Done training: step 3, training batch loss" in out
+    assert "held-out loss" in out and f"Next: python -m part2.generate --checkpoint {tmp_path / 'checkpoint.pt'}" in out

@@ -140,13 +140,9 @@ def test_atomically_written_files_get_the_usual_permissions(tmp_path):
 @pytest.mark.parametrize("command, options, message, stop", [
     (["-m", "part1.train", "--train_steps", "1000000", "--print_every", "1"], [],
      "interrupted; nothing was written: a run is recorded when it finishes", signal.SIGINT),
-    (TINY_TEXT, ["--train_steps", "1000000"], "interrupted; no checkpoint was written yet; run the same command again",
-     signal.SIGINT),
-    (TINY_TEXT, ["--train_steps", "1000000", "--checkpoint_every", "1"], "interrupted; the last checkpoint",
-     signal.SIGINT),
+    (TINY_TEXT, ["--train_steps", "1000000"], "interrupted; a checkpoint of step ", signal.SIGINT),
     # A scheduler's or timeout's SIGTERM: the same line.
-    (TINY_TEXT, ["--train_steps", "1000000", "--checkpoint_every", "1"], "terminated; the last checkpoint",
-     signal.SIGTERM),
+    (TINY_TEXT, ["--train_steps", "1000000"], "terminated; a checkpoint of step ", signal.SIGTERM),
     (["start1.py", "--preset", "paper", "--models", "LSTM", "--lengths", "150", "--seeds", "1", "--jobs", "1"], [],
      "terminated; ", signal.SIGTERM),
 ])
@@ -163,6 +159,25 @@ def test_ctrl_c_and_sigterm_say_what_is_left(command, options, message, stop, tm
     process.send_signal(stop)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + stop and message in stderr and "Traceback" not in stderr, stderr
+
+
+def test_ctrl_c_checkpoints_the_step_reached_and_resuming_it_is_bit_exact(tmp_path):
+    stopped, whole = tmp_path / "stopped", tmp_path / "whole"
+    process = start(*TINY_TEXT, "--train_steps", "1000000", "--checkpoint_every", "100000", "--out_dir", stopped)
+    for line in process.stdout:
+        if "Train Step 0020" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    step = load_checkpoint(stopped / "checkpoint.pt")["step"]
+    assert process.returncode == 130 and f"a checkpoint of step {step} is in" in stderr and step >= 20
+    common = [*TINY_TEXT, "--train_steps", str(step + 7), "--checkpoint_every", "100000"]
+    for args in ([*common, "--out_dir", stopped, "--resume"], [*common, "--out_dir", whole]):
+        finished = subprocess.run([sys.executable, *map(str, args)], cwd=REPO, capture_output=True, text=True)
+        assert finished.returncode == 0, finished.stderr
+    assert (stopped / "metrics.csv").read_text() == (whole / "metrics.csv").read_text()
+    a, b = load_checkpoint(stopped / "checkpoint.pt"), load_checkpoint(whole / "checkpoint.pt")
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
 
 
 def test_a_run_slow_to_start_finds_the_folder_that_another_run_filled_meanwhile(tmp_path, monkeypatch):

@@ -44,6 +44,7 @@ class SweepConfig(Config):
     slurm_array_limit: int = option(16, "at most this many jobs of the array at once (default: 16)")
     dry_run: bool = option(False, "smoke test: each model 3 steps at one length and seed, here, into a temporary "
                                   "folder that is deleted afterwards", flag="--dry-run")
+    quiet: bool = option(False, "no progress bars (a line per finished run stays)")
 
     def check(self):
         check_at_least(1, steps=self.steps, jobs=self.jobs, threads_per_run=self.threads_per_run,

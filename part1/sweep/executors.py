@@ -43,15 +43,15 @@ class LocalExecutor:
     """executor(groups, save): train each group on `device` here, `jobs` at a time in worker processes (1: in this
     process)."""
 
-    def __init__(self, device, jobs=1):
-        self.device, self.jobs = device, jobs
+    def __init__(self, device, jobs=1, progress=True):
+        self.device, self.jobs, self.progress = device, jobs, progress
 
     def __call__(self, groups, save):
         for impl in dict.fromkeys(group[0].impl for group in groups):  # builds the C++ cells here, not in every
             backends.resolve(impl, self.device)  # worker at once
         if self.jobs == 1 or len(groups) <= 1:
             for group in groups:
-                train_group(group, save, device=self.device)
+                train_group(group, save, self.progress, self.device)
             return
         # Leaving the block early (a failure or Ctrl-C) terminates the workers at once; at the end they exit
         # by themselves, so none is killed while it holds the pool's locks.
@@ -76,4 +76,4 @@ def choose_executor(config, jobs_dir, device):
         return (SubmititExecutor(jobs_dir, "slurm", config.slurm_partition, config.slurm_time, config.slurm_gpus,
                                  config.slurm_array_limit), config.slurm_gpus > 0)
     jobs = config.jobs or (max(1, cores() // config.threads_per_run) if device.type == "cpu" else 1)
-    return LocalExecutor(device, jobs), device.type == "cuda"
+    return LocalExecutor(device, jobs, not config.quiet), device.type == "cuda"

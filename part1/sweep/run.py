@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from common.cli import UserError
 from common.files import output_folders
+from common.progress import progress
 from part1.config import key_of
 from part1.sweep.executors import choose_executor
 from part1.sweep.presets import PRESETS, REPORT_ACCURACY
@@ -30,9 +31,10 @@ def seed_groups(configs, together=True):
     return list(groups.values())
 
 
-def run_sweep(configs, runs_path, executor, seeds_together=False):
+def run_sweep(configs, runs_path, executor, seeds_together=False, quiet=False):
     """Train every config not yet in runs.jsonl with `executor`, saving each record as it finishes; return all
-    records in the order of `configs`. seeds_together: the seeds of one (model, length) train side by side.
+    records in the order of `configs`. seeds_together: the seeds of one (model, length) train side by side;
+    quiet: no progress bar.
 
     Each run is claimed before it is trained: runs that another process (the same sweep started twice) is
     training are waited for, and trained here only if that process dies first.
@@ -41,7 +43,7 @@ def run_sweep(configs, runs_path, executor, seeds_together=False):
     todo = store.missing(configs)
     if len(todo) < len(configs):
         tqdm.write(f"{len(configs) - len(todo)} of {len(configs)} runs already in {runs_path}; skipping them")
-    bar = tqdm(total=len(todo), desc="sweep", unit="run", dynamic_ncols=True)
+    bar = progress(total=len(todo), quiet=quiet, desc="sweep", unit="run", dynamic_ncols=True)
 
     def save(record):  # as each run finishes
         store.add(record)
@@ -103,7 +105,7 @@ def sweep(config):
     executor, on_gpus = choose_executor(config, runs_path.parent / "jobs", device)
     together = config.seeds_together == "on" or (config.seeds_together == "auto" and on_gpus)
     with output_folders((config.out_dir, "--out_dir"), (config.tensorboard, "--tensorboard")) as (out_dir, _):
-        records = run_sweep(configs, runs_path, executor, together)
+        records = run_sweep(configs, runs_path, executor, together, config.quiet)
         return write_summary(records, out_dir, config.preset, report_of(config), kept=not config.dry_run)
 
 
