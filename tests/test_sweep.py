@@ -1,6 +1,7 @@
 """start1.py: presets, resuming an interrupted sweep, --replot, --dry-run and bad input."""
 import collections
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -246,3 +247,12 @@ def test_a_local_sweep_resolves_its_device_and_checks_each_folder_once(tmp_path,
                  "--device", "cpu", "--out_dir", str(tmp_path)])
     assert len((tmp_path / "runs.jsonl").read_text().splitlines()) == 4
     assert calls == {"resolve_device": 1, "check_fits": 4, "ensure_writable_dir": 1}
+
+
+def test_a_terminal_that_cannot_show_plus_minus_still_gets_the_summary(tmp_path):
+    """PYTHONIOENCODING=ascii: the table's "±" is escaped, not a traceback after the files are written."""
+    args = [sys.executable, "start1.py", "--models", "RNN", "--lengths", "2", "--seeds", "1", "2", "--steps", "5",
+            "--jobs", "1", "--out_dir", str(tmp_path)]
+    result = subprocess.run(args, cwd=REPO, capture_output=True, env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 0 and b"Traceback" not in result.stderr, result.stderr
+    assert b"\\xb1" in result.stdout
