@@ -279,6 +279,7 @@ def test_the_workers_of_a_killed_sweep_end_with_it(tmp_path):
     wait_for(lambda: len(children(sweep.pid)) >= 3)  # two workers and multiprocessing's resource tracker
     workers = children(sweep.pid)
     sweep.kill()
-    sweep.wait()
+    _, stderr = sweep.communicate(timeout=60)  # to the end: until the workers and the tracker have closed it too
     wait_for(lambda: not [pid for pid in workers if Path(f"/proc/{pid}").exists()
                           and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]], 30)
+    assert "Traceback" not in stderr and "leaked" not in stderr, stderr

@@ -1,5 +1,6 @@
 """How a sweep's runs are trained on this machine: one group of configs (a run, or seeds side by side) at a time,
 in this process or `jobs` worker processes. part1.sweep.launch.SubmititExecutor does the same through SLURM."""
+import contextlib
 import ctypes
 import functools
 import multiprocessing
@@ -12,6 +13,8 @@ from common.cli import UserError, cores
 from part1.fast import backend as backends
 from part1.together import train_together
 from part1.train import train
+
+TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
 
 
 def train_group(group, save, progress=True, device=None):
@@ -39,6 +42,18 @@ def end_with_parent(parent):
             os.kill(os.getpid(), signal.SIGTERM)
 
 
+@contextlib.contextmanager
+def quiet_resource_tracker():
+    """Start multiprocessing's resource tracker (the first pool starts it) without its leak warnings: a sweep
+    killed outright leaves its pool's semaphores to the tracker, which removes them and would warn of each; its
+    workers end with it (end_with_parent), so nothing else is left behind."""
+    sys.warnoptions.append(TRACKER_QUIET)  # the tracker is started with this process's -W options
+    try:
+        yield
+    finally:
+        sys.warnoptions.remove(TRACKER_QUIET)
+
+
 class LocalExecutor:
     """executor(groups, save): train each group on `device` here, `jobs` at a time in worker processes (1: in this
     process)."""
@@ -55,8 +70,10 @@ class LocalExecutor:
             return
         # Leaving the block early (a failure or Ctrl-C) terminates the workers at once; at the end they exit
         # by themselves, so none is killed while it holds the pool's locks.
-        with multiprocessing.get_context("spawn").Pool(min(self.jobs, len(groups)), end_with_parent,
-                                                      (os.getpid(),)) as pool:
+        with quiet_resource_tracker():
+            pool = multiprocessing.get_context("spawn").Pool(min(self.jobs, len(groups)), end_with_parent,
+                                                             (os.getpid(),))
+        with pool:
             for records in pool.imap_unordered(functools.partial(train_quietly, device=self.device), groups):
                 for record in records:
                     save(record)
