@@ -2,17 +2,15 @@
 
 python start1.py                 # quick preset: minutes on a CPU
 python start1.py --preset paper  # the report's experiment
+(python -m part1.sweep is the same command, also where the package is pip-installed)
 """
-from pathlib import Path
-
-from common.cli import parse_into, run_main
-from part1.sweep.config import SweepConfig
-from part1.sweep.run import main as sweep
+from uvadl2019.cli import run_main
+from part1.sweep.__main__ import KEPT, main as sweep_main
 
 
 def main(argv=None):
-    sweep(parse_into(SweepConfig, argv, "start1.py", __doc__.splitlines()[0]))
+    sweep_main(argv, prog="start1.py")
 
 
 if __name__ == "__main__":
-    run_main(main, Path(__file__).name, "finished runs are kept; run the same command again to train the rest")
+    run_main(main, "start1.py", KEPT)

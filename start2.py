@@ -2,49 +2,15 @@
 
 python start2.py                 # quick preset: a visibly learning model in minutes on a CPU
 python start2.py --preset paper  # the report's run: 1,000,000 steps
+(python -m part2.start is the same command, also where the package is pip-installed)
 """
-from dataclasses import dataclass
-from pathlib import Path
-
-from assets.download import ASSETS, DEFAULT_BOOK, fetch
-from common.cli import Config, option, parse_into, run_main
-from common.device import DEVICE_HELP
-from part2 import train
-from part2.config import PRESETS, TextTrainConfig
-
-
-@dataclass(frozen=True)
-class Start2Config(Config):
-    """start2.py's command line: a preset of part2.train's TextTrainConfig, and what may change of it."""
-    preset: str = option("quick", "quick: 12,000 steps (default); paper: the report's 1,000,000 steps with dropout "
-                                  "keep 0.85 and no clipping", choices=tuple(PRESETS))
-    txt_file: str = option(None, f"book to train on (default: assets/{DEFAULT_BOOK}, downloaded if missing)",
-                           type=str)
-    train_steps: int = option(None, "override the preset's number of steps", type=int)
-    device: str = option(TextTrainConfig.device, DEVICE_HELP)
-    seed: int = option(TextTrainConfig.seed, f"seed (default: {TextTrainConfig.seed})")
-    out_dir: str = option(None, "folder of checkpoint, samples and metrics (default: results/part2/PRESET)", type=str)
-    resume: bool = option(False, "continue the run in --out_dir")
-    tensorboard: str = option(None, "also write TensorBoard scalars and samples into DIR", type=str, metavar="DIR")
-    dry_run: bool = option(False, "3 steps into a temporary folder", flag="--dry-run")
-    quiet: bool = option(False, "no progress bar (progress lines instead)")
-
-    def train_config(self):
-        """The TextTrainConfig of this command (the book fetched first when none is given)."""
-        preset = dict(PRESETS[self.preset])
-        if self.train_steps is not None:
-            preset["train_steps"] = self.train_steps
-        txt_file = str(self.txt_file or fetch(DEFAULT_BOOK, ASSETS))
-        return TextTrainConfig(**preset, txt_file=txt_file, device=self.device, seed=self.seed,
-                               out_dir=self.out_dir or str(Path("results", "part2", self.preset)),
-                               resume=self.resume, tensorboard=self.tensorboard, dry_run=self.dry_run,
-                               quiet=self.quiet)
+from uvadl2019.cli import run_main
+from part2.start import main as start_main
 
 
 def main(argv=None):
-    config = parse_into(Start2Config, argv, "start2.py", __doc__.splitlines()[0])
-    train.main(config=config.train_config())
+    start_main(argv, prog="start2.py")
 
 
 if __name__ == "__main__":
-    run_main(main, Path(__file__).name)
+    run_main(main, "start2.py")

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from common.device import resolve_device
+from uvadl2019.device import resolve_device
 from part1.fast import backend
 from part1.dataset import PalindromeDataset
 from part1.lstm import LSTM

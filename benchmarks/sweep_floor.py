@@ -14,8 +14,8 @@ from pathlib import Path
 import torch
 
 from benchmarks.bench_rnn import matmul_flops, sgemm_rate
-from common.cli import UserError, check_positive, run_main
-from common.files import read_jsonl
+from uvadl2019.cli import UserError, check_positive, run_main
+from uvadl2019.files import read_jsonl
 
 
 def main():

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 import torch.utils.data as data
 
-from common.seeding import DeviceGenerators, derive_seed
+from uvadl2019.seeding import DeviceGenerators, derive_seed
 
 TRAIN_STREAM, TEST_STREAM = 0, 1
 

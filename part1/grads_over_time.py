@@ -7,12 +7,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from common.cli import Config, UserError, check_at_least, check_finite, check_seeds, option, parse_into, run_main
-from common.device import DEVICE_HELP, resolve_device
-from common.figures import finish_figure, panels
-from common.files import output_folders, write_csv
-from common.memory import check_fits
-from common.seeding import derive_seed
+from uvadl2019.cli import Config, UserError, check_at_least, check_finite, check_seeds, option, parse_into, run_main
+from uvadl2019.device import DEVICE_HELP, resolve_device
+from uvadl2019.figures import finish_figure, panels
+from uvadl2019.files import output_folders, write_csv
+from uvadl2019.memory import check_fits
+from uvadl2019.seeding import derive_seed
 from part1.dataset import PalindromeDataset
 from part1.config import INITIALISATIONS, TrainConfig
 from part1.sweep.presets import PRESETS

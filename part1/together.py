@@ -3,7 +3,7 @@
 --seeds_together."""
 import time
 
-from common.device import torch_threads
+from uvadl2019.device import torch_threads
 from part1.step import make_train_steps
 from part1.train import Run, prepared_device, progress_bar, uses_cuda_graph
 

@@ -4,13 +4,13 @@ from pathlib import Path
 
 import torch
 
-from common.cli import progress_line, run_main
-from common.progress import progress
-from common.device import resolve_device, torch_threads
-from common.evaluation import evaluate as common_evaluate
-from common.files import output_folders
-from common.memory import check_fits
-from common.tensorboard import summary_writer
+from uvadl2019.cli import progress_line, run_main
+from uvadl2019.progress import progress
+from uvadl2019.device import resolve_device, torch_threads
+from uvadl2019 import evaluation
+from uvadl2019.files import output_folders
+from uvadl2019.memory import check_fits
+from uvadl2019.tensorboard import summary_writer
 from part1.config import parse_config
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
@@ -88,7 +88,7 @@ def has_converged(losses, step, min_steps, eps):
 
 def evaluate(model, inputs, targets, chunk=1024):
     """Mean cross-entropy and accuracy of the last-step prediction on a held-out set."""
-    return common_evaluate(model, model, inputs, targets, chunk)
+    return evaluation.evaluate(model, model, inputs, targets, chunk)
 
 
 class Run:

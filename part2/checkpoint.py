@@ -3,8 +3,8 @@ from pathlib import Path
 
 import torch
 
-from common.cli import UserError
-from common.files import replaced_atomically
+from uvadl2019.cli import UserError
+from uvadl2019.files import replaced_atomically
 from part2.model import TextGenerationModel
 
 CHECKPOINT = "checkpoint.pt"  # in a run's --out_dir

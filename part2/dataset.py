@@ -4,7 +4,7 @@ from pathlib import Path
 import torch
 import torch.utils.data as data
 
-from common.seeding import DeviceGenerators, derive_seed
+from uvadl2019.seeding import DeviceGenerators, derive_seed
 from part2.vocabulary import decode, encode
 
 

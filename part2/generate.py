@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import torch
 
-from common.cli import Config, UserError, check_at_least, check_positive, check_seeds, option, parse_into, run_main
-from common.device import DEVICE_HELP, resolve_device
-from common.memory import check_fits
+from uvadl2019.cli import Config, UserError, check_at_least, check_positive, check_seeds, option, parse_into, run_main
+from uvadl2019.device import DEVICE_HELP, resolve_device
+from uvadl2019.memory import check_fits
 from part2.checkpoint import load_model
 from part2.pretrained import load_pretrained
 from part2.sample import complete

@@ -2,8 +2,8 @@
 back to a checkpoint's step when the run resumes."""
 import math
 
-from common.evaluation import evaluate as common_evaluate
-from common.files import append_line, atomic_write_text, keep_lines
+from uvadl2019 import evaluation
+from uvadl2019.files import append_line, atomic_write_text, keep_lines
 from part2.sample import training_samples
 
 METRICS, SAMPLES, FIGURE = "metrics.csv", "samples_over_training.txt", "training.png"
@@ -12,7 +12,7 @@ METRIC_FIELDS = ["step", "loss", "accuracy", "learning_rate", "val_loss", "val_a
 
 def evaluate(model, inputs, targets, device, chunk=512):
     """Mean cross-entropy and accuracy over every character of the held-out windows."""
-    return common_evaluate(model, lambda x: model(x.to(device))[0], inputs, targets, chunk)
+    return evaluation.evaluate(model, lambda x: model(x.to(device))[0], inputs, targets, chunk)
 
 
 def metrics_row(run, step, loss, logits, targets, learning_rate, validation=None):

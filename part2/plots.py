@@ -1,7 +1,7 @@
 """The training figure of part 2: accuracy and loss over steps (the report's Figure 4)."""
 import csv
 
-from common.figures import finish_figure, panels
+from uvadl2019.figures import finish_figure, panels
 
 
 def plot_training(metrics_path, path=None):

@@ -6,15 +6,17 @@ python -m part2.pretrained CHECKPOINT          # make pretrained/ from a part2.t
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.cli import Config, UserError, option, parse_into, run_main
-from common.files import atomic_write_text, ensure_writable_dir, sha256
+from uvadl2019.cli import Config, UserError, option, parse_into, run_main
+from uvadl2019.files import atomic_write_text, ensure_writable_dir, sha256
+from uvadl2019.locations import CHECKOUT, pretrained_dir
 from part2.checkpoint import MODEL_KEYS, load_checkpoint, load_model, save_checkpoint
 from part2.config import NOT_RUN_DEFINING
 
-FOLDER = Path(__file__).resolve().parent.parent / "pretrained"
+FOLDER = pretrained_dir()
 NAME = "democracy_lstm.pt"
 SUMS = "SHA256SUMS"  # `sha256sum -c SHA256SUMS` format
-RESTORE = "restore it with 'git checkout pretrained/', or give --checkpoint, or train one with 'python start2.py'"
+RESTORE = ("restore it with 'git checkout pretrained/', or give --checkpoint, or train one with 'python start2.py'"
+           if CHECKOUT else "reinstall the package, or give --checkpoint, or train one with 'python -m part2.start'")
 
 
 def expected_sha256(folder):

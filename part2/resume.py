@@ -3,8 +3,8 @@ checkpoint fits the run that continues it, and loading it."""
 import torch
 from tqdm import tqdm
 
-from common.cli import UserError
-from common.tensorboard import summary_writer
+from uvadl2019.cli import UserError
+from uvadl2019.tensorboard import summary_writer
 from part2.checkpoint import CHECKPOINT, load_checkpoint
 from part2.config import NOT_RUN_DEFINING
 from part2.logs import truncate_logs

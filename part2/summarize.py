@@ -7,8 +7,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.cli import Config, UserError, option, parse_into, run_main
-from common.files import atomic_write_text, ensure_writable_dir, read_utf8, write_csv
+from uvadl2019.cli import Config, UserError, option, parse_into, run_main
+from uvadl2019.files import atomic_write_text, ensure_writable_dir, read_utf8, write_csv
 from part2.checkpoint import CHECKPOINT, MODEL_KEYS, load_checkpoint, model_from_state
 from part2.logs import METRIC_FIELDS, METRICS, SAMPLES
 from part2.plots import plot_long_run

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import torch
 
-from common.cli import Config, UserError, check_positive, check_seeds, option, parse_into, run_main
-from common.figures import finish_figure, panels
-from common.files import ensure_writable_dir
+from uvadl2019.cli import Config, UserError, check_positive, check_seeds, option, parse_into, run_main
+from uvadl2019.figures import finish_figure, panels
+from uvadl2019.files import ensure_writable_dir
 
 
 def gaussian_logits(num_classes, seed):

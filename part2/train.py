@@ -16,12 +16,12 @@ import torch.nn.functional as F
 from filelock import FileLock, Timeout
 from tqdm import tqdm
 
-from common.cli import UserError, progress_line, run_main
-from common.device import resolve_device
-from common.files import atomic_write_text, output_folders
-from common.progress import progress
-from common.memory import check_fits
-from common.seeding import derive_seed
+from uvadl2019.cli import UserError, progress_line, run_main
+from uvadl2019.device import resolve_device
+from uvadl2019.files import atomic_write_text, output_folders
+from uvadl2019.progress import progress
+from uvadl2019.memory import check_fits
+from uvadl2019.seeding import derive_seed
 from part2 import distributed
 from part2.checkpoint import CHECKPOINT, save_checkpoint
 from part2.config import parse_config
@@ -31,7 +31,7 @@ from part2.model import TextGenerationModel
 from part2.plots import plot_training
 from part2.resume import resume, rng_state
 
-DATA_STREAM, SAMPLE_STREAM, DROPOUT_STREAM = 0, 1, 2  # the run's random streams (common.seeding.derive_seed)
+DATA_STREAM, SAMPLE_STREAM, DROPOUT_STREAM = 0, 1, 2  # the run's random streams (uvadl2019.seeding.derive_seed)
 OWNER = ".run_folder"  # in a --summary_path folder: the --out_dir of the run whose metrics it holds
 
 
@@ -69,7 +69,7 @@ def load_dataset(config, rank=0):
         return TextDataset(config.txt_file, config.seq_length, seed=derive_seed(config.seed, stream))
     except FileNotFoundError:
         raise UserError(f"text file '{config.txt_file}' not found; give a book with --txt_file "
-                        f"(python -m assets.download fetches the course's books)") from None
+                        f"(python -m part2.books fetches the course's books)") from None
     except (OSError, ValueError) as e:
         raise UserError(str(e)) from None
 

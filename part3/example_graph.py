@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import torch
 
-from common.cli import Config, parse_into, run_main
+from uvadl2019.cli import Config, parse_into, run_main
 from part3.gcn import GCN, normalize_adjacency
 
 NODES = "ABCDEF"

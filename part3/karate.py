@@ -8,9 +8,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from common.cli import Config, check_at_least, check_positive, check_seeds, option, parse_into, run_main
-from common.device import resolve_device
-from common.files import ensure_writable_dir
+from uvadl2019.cli import Config, check_at_least, check_positive, check_seeds, option, parse_into, run_main
+from uvadl2019.device import resolve_device
+from uvadl2019.files import ensure_writable_dir
 from part3.gcn import GCN, normalize_adjacency
 from part3.plots import plot_embeddings
 

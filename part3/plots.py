@@ -1,7 +1,7 @@
 """The karate-club figure: the GCN's hidden embedding of every member, in 2-D, at several epochs."""
 import torch
 
-from common.figures import finish_figure, panels
+from uvadl2019.figures import finish_figure, panels
 
 
 def project_2d(H):

@@ -1,9 +1,9 @@
 """The config objects: defaults equal to the command line's, checks with one-line messages, the run key."""
 import pytest
 
-import start2
+from part2.start import Start2Config
 
-from common.cli import UserError, check_at_least, check_positive
+from uvadl2019.cli import UserError, check_at_least, check_positive
 from part1.config import TrainConfig, parse_config
 from part1.sweep.config import SweepConfig
 from part2.config import TextTrainConfig
@@ -49,8 +49,8 @@ def test_run_key_ignores_where_and_how_a_run_is_reported():
 
 
 def test_start2_paper_preset_is_the_reports_run():
-    paper = start2.Start2Config(preset="paper", txt_file="book.txt").train_config()
+    paper = Start2Config(preset="paper", txt_file="book.txt").train_config()
     assert (paper.train_steps, paper.lstm_num_layers, paper.lstm_num_hidden, paper.batch_size, paper.seq_length,
             paper.learning_rate, paper.dropout_keep_prob, paper.max_norm) == (1_000_000, 2, 128, 64, 30, 2e-3, 0.85, None)
-    assert start2.Start2Config(txt_file="book.txt").train_config().max_norm == 5.0  # the quick preset clips
-    assert start2.Start2Config(train_steps=7, txt_file="book.txt").train_config().train_steps == 7
+    assert Start2Config(txt_file="book.txt").train_config().max_norm == 5.0  # the quick preset clips
+    assert Start2Config(train_steps=7, txt_file="book.txt").train_config().train_steps == 7

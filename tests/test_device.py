@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import start1
-from common.cli import UserError
-from common.device import resolve_device
+from uvadl2019.cli import UserError
+from uvadl2019.device import resolve_device
 from part1.fast import backend
 from part1.fast.backend import resolve
 from part1.sweep.config import SweepConfig

@@ -7,8 +7,8 @@ import torch
 
 import start1
 import start2
-from assets import download
-from common.cli import run_main
+from part2 import books
+from uvadl2019.cli import run_main
 from part1 import grads_over_time, train as part1_train
 from part2 import generate, temperature, train as part2_train
 from part2.checkpoint import load_checkpoint
@@ -18,7 +18,7 @@ from tests.helpers import REPO
 COMMANDS = {"part1.train": part1_train.main, "start1.py": start1.main, "grads_over_time": grads_over_time.main,
             "part2.train": part2_train.main, "start2.py": start2.main, "part2.generate": generate.main,
             "part2.temperature": temperature.main, "part3.karate": karate.main,
-            "part3.example_graph": example_graph.main, "assets.download": download.main}
+            "part3.example_graph": example_graph.main, "part2.books": books.main}
 SWEEP = ["--models", "RNN", "--lengths", "2", "--seeds", "1", "--steps", "2"]
 BOOK = str(REPO / "README.md")
 TINY_TEXT = ["--seq_length", "8", "--lstm_num_hidden", "16", "--batch_size", "8", "--train_steps", "2"]
@@ -80,11 +80,6 @@ def samples_folder(run):
     (run / "samples_over_training.txt").mkdir()
 
 
-def no_book_here(tmp, monkeypatch):
-    if (download.ASSETS / download.DEFAULT_BOOK).exists():
-        pytest.skip("the book is already in assets/, so nothing is downloaded")
-
-
 RECORD = {"model_type": "RNN", "input_length": 2, "seed": 1, "steps": 2, "converged": False, "config": {}}
 FINISHED = {**RECORD, "test_accuracy": 0.5}
 CASES = [
@@ -134,8 +129,8 @@ CASES = [
     ("part3.karate", ["--lr", "nan"], ["--lr must be positive", "nan"], None),
     ("part3.karate", ["--seed", "-1"], ["--seed", "-1"], None),
     ("part3.example_graph", ["--layers", "3"], ["unrecognized arguments: --layers 3"], None),
-    ("assets.download", ["--base_url", "nonsense://nowhere/"], ["could not download", "nonsense://"],
-     no_book_here),
+    ("part2.books", ["--dir", "{tmp}/books", "--base_url", "nonsense://nowhere/"],
+     ["could not download", "nonsense://"], None),
     # Bounds, empty and repeated values, named as the command spells its options.
     ("part1.train", ["--num_threads", "100000"], ["--num_threads 100000", "CPU cores"], None),
     ("start1.py", ["--threads_per_run", "1000"], ["--threads_per_run 1000", "CPU cores"], None),
@@ -175,7 +170,7 @@ def test_bad_input_gives_one_line_and_makes_nothing(command, args, fragments, se
                                                     capsys):
     monkeypatch.chdir(tmp_path)  # default output folders (results/...) would appear here
     if setup is not None:
-        setup(tmp_path, monkeypatch) if setup in (no_sbatch, sbatch_only, no_book_here) else setup(tmp_path)
+        setup(tmp_path, monkeypatch) if setup in (no_sbatch, sbatch_only) else setup(tmp_path)
         capsys.readouterr()
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     argv = [a.format(tmp=tmp_path) for a in args]

@@ -2,7 +2,7 @@
 import matplotlib
 from matplotlib.figure import Figure
 
-from common.figures import finish_figure, panels
+from uvadl2019.figures import finish_figure, panels
 from tests.helpers import run_cli
 
 IMPORT_EVERYTHING = """
@@ -10,7 +10,7 @@ import importlib, pkgutil, sys
 import matplotlib
 matplotlib.use("svg")  # any backend but the Agg that a script would pick
 names = ["start1", "start2"]
-for package in ("common", "part1", "part2", "part3", "assets"):
+for package in ("uvadl2019", "part1", "part2", "part3"):
     names += [package] + [f"{package}.{m.name}" for m in pkgutil.walk_packages([package])]
 for name in names:
     try:

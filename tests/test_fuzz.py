@@ -10,9 +10,9 @@ import pytest
 
 import start1
 import start2
-from assets import download
-from common import __version__
-from common.cli import flag_of, run_main
+from part2 import books, start
+from uvadl2019 import __version__
+from uvadl2019.cli import flag_of, run_main
 from part1 import grads_over_time, train as part1_train
 from part1.config import TrainConfig
 from part1.sweep.config import SweepConfig
@@ -35,15 +35,15 @@ COMMANDS = {
     "grads_over_time": (grads_over_time.main, grads_over_time.GradsConfig,
                         ["--input_length", "5", "--batch_size", "4", "--num_hidden", "8"]),
     "part2.train": (part2_train.main, TextTrainConfig, ["--txt_file", BOOK, *TINY_TEXT]),
-    "start2.py": (start2.main, start2.Start2Config, ["--txt_file", BOOK, "--train_steps", "2"]),
+    "start2.py": (start2.main, start.Start2Config, ["--txt_file", BOOK, "--train_steps", "2"]),
     "part2.generate": (generate.main, generate.GenerateConfig, ["--length", "5"]),
     "part2.temperature": (temperature.main, temperature.TemperatureConfig, []),
     "part2.summarize": (summarize.main, summarize.SummarizeConfig, ["--docs", "{tmp}/docs", "{run}"]),
     "part2.pretrained": (pretrained.main, pretrained.ExportConfig, ["--folder", "{tmp}/out", "{run}/checkpoint.pt"]),
     "part3.karate": (karate.main, karate.KarateConfig, ["--epochs", "2"]),
-    "assets.download": (download.main, download.DownloadConfig, []),
+    "part2.books": (books.main, books.DownloadConfig, ["--dir", "{tmp}/books", books.DEFAULT_BOOK]),
 }
-OUTPUT_FOLDERS = ("out_dir", "summary_path", "tensorboard", "folder", "docs")
+OUTPUT_FOLDERS = ("out_dir", "summary_path", "tensorboard", "folder", "docs", "dir")
 INPUT_FILES = ("txt_file", "checkpoint", "run_dir")
 FREE_TEXT = ("prompt",)  # any text is a prompt
 # A huge value of these is allowed (or checked against memory).

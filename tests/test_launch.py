@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from common.cli import UserError
+from uvadl2019.cli import UserError
 from part1.sweep.launch import SubmititExecutor, record_path
 from part1.sweep.presets import plan
 from part1.sweep.run import run_sweep

@@ -1,4 +1,6 @@
-"""The project installs as a package: `pip install -e .`, then importable from any folder."""
+"""The project installs as a package: editable (`pip install -e .`) or not (`pip install .`), then runs from any
+folder, and installs no top-level name but its own and the course's."""
+import os
 import shutil
 import site
 import subprocess
@@ -8,10 +10,12 @@ from pathlib import Path
 
 from tests.helpers import REPO
 
-SOURCES = ["pyproject.toml", "README.md", "LICENSE", "common", "assets", "part1", "part2", "part3", "pretrained"]
+SOURCES = ["pyproject.toml", "README.md", "LICENSE", "uvadl2019", "part1", "part2", "part3", "pretrained"]
 
 
-def test_editable_install_imports_from_another_folder(tmp_path):
+def install(tmp_path, *pip_args):
+    """Install a copy of the project into a fresh virtual environment with `pip install ARGS CHECKOUT`; return
+    (its python, its site-packages, the copy, an empty folder elsewhere)."""
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     for name in SOURCES:  # a copy, so that the build's egg-info stays out of the repository
@@ -24,21 +28,62 @@ def test_editable_install_imports_from_another_folder(tmp_path):
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     python = env_dir / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
-    inner = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                           capture_output=True, text=True, check=True).stdout.strip()
-    (Path(inner) / "outer.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    install = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-                              "--no-build-isolation", "-e", str(checkout)], capture_output=True, text=True)
-    assert install.returncode == 0, install.stdout + install.stderr
+    purelib = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                  capture_output=True, text=True, check=True).stdout.strip())
+    (purelib / "outer.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    result = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+                             "--no-build-isolation", *pip_args, str(checkout)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    script = ("import part1, part2, part3, common, assets\n"
+    return python, purelib, checkout, elsewhere
+
+
+def run(python, folder, *args, env=None):
+    """`python ARGS` in `folder`; the CompletedProcess."""
+    return subprocess.run([str(python), *args], cwd=folder, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, **(env or {})})
+
+
+def test_editable_install_imports_from_another_folder(tmp_path):
+    python, _, checkout, elsewhere = install(tmp_path, "-e")
+    script = ("import part1, part2, part3, uvadl2019\n"
               "from part1.fast.cells_cpp import SOURCE\n"
               "from part3.karate import DATA\n"
               "from part2.pretrained import load_pretrained\n"
               "load_pretrained()\n"
               "print(part1.__file__, SOURCE.is_file(), DATA.is_file())")
-    result = subprocess.run([str(python), "-c", script], cwd=elsewhere, capture_output=True, text=True)
+    result = run(python, elsewhere, "-c", script)
     assert result.returncode == 0, result.stderr
     location, source_found, data_found = result.stdout.split()
     assert location.startswith(str(checkout)) and source_found == "True" and data_found == "True"
+
+
+def test_installed_package_runs_the_sweep_and_part_2_from_another_folder(tmp_path):
+    python, purelib, checkout, elsewhere = install(tmp_path)
+    shutil.rmtree(checkout)  # the installed copy alone
+    ours = {p.name for p in purelib.iterdir() if p.name not in ("outer.pth", "__pycache__")
+            and not p.name.endswith(".dist-info") and not p.name.startswith("_")}
+    assert ours == {"part1", "part2", "part3", "uvadl2019"}
+    cache = tmp_path / "cache"
+    script = ("import part1\n"
+              "from part1.fast.cells_cpp import SOURCE\n"
+              "from part2.books import books_dir\n"
+              "from part2.pretrained import load_pretrained\n"
+              "load_pretrained()\n"
+              "print(part1.__file__, SOURCE.is_file(), books_dir())")
+    result = run(python, elsewhere, "-c", script, env={"XDG_CACHE_HOME": str(cache)})
+    assert result.returncode == 0, result.stderr
+    location, source_found, books = result.stdout.split()
+    assert location.startswith(str(purelib)) and source_found == "True"
+    assert Path(books) == cache / "uva-dl-2019-assignment2" / "books"
+
+    sweep = run(python, elsewhere, "-m", "part1.sweep", "--dry-run", "--impl", "torch", "--device", "cpu")
+    assert sweep.returncode == 0 and "Dry run done" in sweep.stdout, sweep.stderr
+    book = elsewhere / "book.txt"
+    book.write_text("the people of america. " * 400, encoding="utf-8")
+    start = run(python, elsewhere, "-m", "part2.start", "--dry-run", "--txt_file", book.name, "--device", "cpu")
+    assert start.returncode == 0, start.stderr
+    text = run(python, elsewhere, "-m", "part2.generate", "--prompt", "The people ", "--length", "20")
+    assert text.returncode == 0 and text.stdout.count("The people ") == 1, text.stderr
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["book.txt"]  # dry runs and generating write nothing

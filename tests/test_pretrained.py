@@ -4,8 +4,8 @@ import shutil
 import pytest
 import torch
 
-from common.cli import UserError
-from common.files import sha256
+from uvadl2019.cli import UserError
+from uvadl2019.files import sha256
 from part2 import pretrained, summarize, train as part2_train
 from part2.checkpoint import MODEL_KEYS, load_model
 from part2.dataset import TextDataset
@@ -55,7 +55,7 @@ def test_damaged_or_missing_shipped_model_is_one_line_naming_it_and_the_fix(tmp_
 def test_generate_without_the_shipped_model_says_so_in_one_line(tmp_path):
     (tmp_path / "pretrained").mkdir()
     script = ("import sys; from pathlib import Path; from part2 import pretrained, generate; "
-              "from common.cli import run_main; pretrained.FOLDER = Path(sys.argv[1]); "
+              "from uvadl2019.cli import run_main; pretrained.FOLDER = Path(sys.argv[1]); "
               "run_main(lambda: generate.main(['--prompt', 'The ']), 'part2.generate')")
     result = run_cli("-c", script, tmp_path / "pretrained")
     assert_one_line_error(result, "is missing", "git checkout pretrained/", "--checkpoint")

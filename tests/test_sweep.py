@@ -239,7 +239,7 @@ def test_a_local_sweep_resolves_its_device_and_checks_each_folder_once(tmp_path,
             return real(*args, **kwargs)
         return spy
 
-    for module in [m for n, m in list(sys.modules.items()) if n.split(".")[0] in ("part1", "common")]:
+    for module in [m for n, m in list(sys.modules.items()) if n.split(".")[0] in ("part1", "uvadl2019")]:
         for name in ("resolve_device", "check_fits", "ensure_writable_dir"):
             if hasattr(module, name):
                 monkeypatch.setattr(module, name, counted(name, getattr(module, name)))

@@ -14,7 +14,7 @@ from typing import Callable, Protocol
 
 import torch
 
-from common.cli import UserError
+from uvadl2019.cli import UserError
 
 
 class StepCells(Protocol):

@@ -1,5 +1,5 @@
 """The sweep's figures: accuracy against input length, and loss curves."""
-from common.figures import finish_figure, panels
+from uvadl2019.figures import finish_figure, panels
 
 CURVE_POINTS = 500  # at most this many points per loss curve: means over blocks of steps
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from common.cli import UserError
-from common.files import atomic_write_text
+from uvadl2019.cli import UserError
+from uvadl2019.files import atomic_write_text
 from part1.config import digest_of
 from part1.sweep.executors import train_group
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from common.cli import UserError
-from common.files import output_folders
-from common.progress import progress
+from uvadl2019.cli import UserError
+from uvadl2019.files import output_folders
+from uvadl2019.progress import progress
 from part1.config import key_of
 from part1.sweep.executors import choose_executor
 from part1.sweep.presets import PRESETS, REPORT_ACCURACY

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from common.files import append_jsonl, read_jsonl, write_csv
+from uvadl2019.files import append_jsonl, read_jsonl, write_csv
 from part1.config import MODEL_TYPES, digest_of, key_of
 
 CURVES, CLAIMS = "curves", ".claims"

@@ -2,7 +2,7 @@
 figures of accuracy and loss."""
 import math
 
-from common.files import write_csv
+from uvadl2019.files import write_csv
 from part1.sweep.figures import plot_accuracy_vs_length, plot_loss_curves
 from part1.sweep.runs import CURVES, read_losses
 

@@ -7,7 +7,7 @@ import sys
 from dataclasses import asdict, field, fields, replace
 from datetime import datetime
 
-from common import __version__
+from uvadl2019 import __version__
 
 
 class UserError(Exception):

@@ -1,4 +1,8 @@
-"""Download the course's books into assets/, checked against their sha256: python -m assets.download [BOOK ...]."""
+"""Download the course's books, checked against their sha256: python -m part2.books [BOOK ...].
+
+They go to a checkout's assets/ folder (the course's place for them) or, pip-installed, the user's cache
+(uvadl2019.locations.books_dir); --dir names another folder.
+"""
 import os
 import tempfile
 import urllib.error
@@ -6,10 +10,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.cli import Config, UserError, option, parse_into, run_main
-from common.files import sha256
+from uvadl2019.cli import Config, UserError, option, parse_into, run_main
+from uvadl2019.files import output_folders, sha256
+from uvadl2019.locations import books_dir
 
-ASSETS = Path(__file__).resolve().parent
 BASE_URL = "https://raw.githubusercontent.com/uvadlc/DL_assignments_2019/master/assignment_2/part2/assets/"
 BOOKS = {  # the course's public-domain Project Gutenberg texts, byte for byte
     "book_EN_democracy_in_the_US.txt": "1ba23c5acbb00b0ffbfe48be30273f5b965eaedca5e8dfce55253e6bb24f2ca5",
@@ -21,22 +25,29 @@ BOOKS = {  # the course's public-domain Project Gutenberg texts, byte for byte
 DEFAULT_BOOK = "book_EN_democracy_in_the_US.txt"
 
 
-def fetch(name, dest_dir=ASSETS, base_url=BASE_URL, timeout=60):
-    """Path of book `name` in dest_dir, downloaded and verified first if it is not there yet."""
+def fetch(name, dest_dir=None, base_url=BASE_URL, timeout=60, option="--dir"):
+    """Path of book `name` in dest_dir (default: books_dir()), downloaded and verified first if it is not there;
+    a folder this made is removed again if the download fails, and `option` is named if it cannot be written."""
     if name not in BOOKS:
         raise UserError(f"unknown book '{name}'; choose from {', '.join(BOOKS)}")
-    path = Path(dest_dir) / name
+    path = Path(dest_dir or books_dir()) / name
     if path.is_file() and sha256(path) == BOOKS[name]:
         return path
-    url = base_url + name
-    fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=f".{name}.", suffix=".part")
+    with output_folders((path.parent, option)):
+        download(base_url + name, path, BOOKS[name], timeout)
+    return path
+
+
+def download(url, path, expected_sha256, timeout):
+    """Save url at path once its sha256 is the expected one; nothing is left behind otherwise."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as response:
             for block in iter(lambda: response.read(1 << 20), b""):
                 f.write(block)
         got = sha256(tmp)
-        if got != BOOKS[name]:
-            raise UserError(f"{url} has sha256 {got[:12]}..., not the course's {BOOKS[name][:12]}...; nothing "
+        if got != expected_sha256:
+            raise UserError(f"{url} has sha256 {got[:12]}..., not the course's {expected_sha256[:12]}...; nothing "
                             f"was saved: put the course's file at {path} by hand")
         os.replace(tmp, path)
     except (urllib.error.URLError, OSError, ValueError) as e:  # ValueError: a malformed URL
@@ -46,7 +57,6 @@ def fetch(name, dest_dir=ASSETS, base_url=BASE_URL, timeout=60):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
-    return path
 
 
 @dataclass(frozen=True)
@@ -55,14 +65,16 @@ class DownloadConfig(Config):
     books: tuple = option((DEFAULT_BOOK,), f"book file names (default: {DEFAULT_BOOK})", nargs="*", type=str,
                           flag="books")
     all: bool = option(False, "all five course books")
+    dir: str = option(None, "folder to put them in (default: assets/ in a checkout, else "
+                            "~/.cache/uva-dl-2019-assignment2/books)", type=str)
     base_url: str = option(BASE_URL, "where the books are served (default: the course repository)")
 
 
 def main(argv=None):
-    args = parse_into(DownloadConfig, argv, "python -m assets.download", __doc__.split(":")[0] + ".")
+    args = parse_into(DownloadConfig, argv, "python -m part2.books", __doc__.split(":")[0] + ".")
     for name in (list(BOOKS) if args.all else args.books):
-        print(f"{fetch(name, base_url=args.base_url)} (sha256 verified)")
+        print(f"{fetch(name, args.dir, base_url=args.base_url)} (sha256 verified)")
 
 
 if __name__ == "__main__":
-    run_main(main, "assets.download")
+    run_main(main, "part2.books")

@@ -1,6 +1,6 @@
 """TensorBoard event files (--tensorboard DIR): the tensorboard package is imported only when a folder is given."""
-from common.cli import UserError
-from common.files import ensure_writable_dir
+from uvadl2019.cli import UserError
+from uvadl2019.files import ensure_writable_dir
 
 
 def summary_writer(log_dir, purge_step=None):

@@ -4,7 +4,7 @@ Nothing here selects a matplotlib backend, so importing the package leaves a not
 """
 from matplotlib.figure import Figure
 
-from common.files import replaced_atomically
+from uvadl2019.files import replaced_atomically
 
 
 def panels(count, width, height, rows=1):

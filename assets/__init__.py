@@ -1,1 +1,0 @@
-"""The course's books: downloaded on demand into this folder, never committed."""
