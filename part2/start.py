@@ -16,7 +16,7 @@ from part2.config import PRESETS, TextTrainConfig
 
 @dataclass(frozen=True)
 class Start2Config(Config):
-    """start2.py's (python -m part2.start's) command line: a preset of part2.train's TextTrainConfig, and what may change of it."""
+    """The command line of start2.py (and python -m part2.start): a preset of TextTrainConfig, and what may change."""
     preset: str = option("quick", "quick: 12,000 steps (default); paper: the report's 1,000,000 steps with dropout "
                                   "keep 0.85 and no clipping", choices=tuple(PRESETS))
     txt_file: str = option(None, f"book to train on (default: {DEFAULT_BOOK}, downloaded if missing where "
