@@ -5,6 +5,7 @@ from pathlib import Path
 import torch
 
 from uvadl2019.cli import progress_line, run_main
+from uvadl2019.environment import environment
 from uvadl2019.progress import progress
 from uvadl2019.device import resolve_device, torch_threads
 from uvadl2019 import evaluation
@@ -153,7 +154,7 @@ class Run:
             "seeds_together": seeds_together,
             "device": str(self.device),
             "backend": self.backend,
-            "torch_version": torch.__version__,
+            "environment": environment(),  # versions, platform and code revision
             "config": self.config.to_dict(),
             "losses": self.losses[:step].tolist(),  # the training loss of every step; a sweep keeps it in a CSV
         }

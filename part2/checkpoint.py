@@ -8,7 +8,8 @@ from uvadl2019.files import replaced_atomically
 from part2.model import TextGenerationModel
 
 CHECKPOINT = "checkpoint.pt"  # in a run's --out_dir
-KEYS = {"model", "optimizer", "scheduler", "step", "vocabulary", "config", "rng"}
+KEYS = {"model", "optimizer", "scheduler", "step", "vocabulary", "config", "rng"}  # what resuming needs
+SAVED_KEYS = KEYS | {"environment"}  # what a run writes: also what ran it (uvadl2019.environment)
 MODEL_KEYS = {"model", "step", "vocabulary", "config"}  # what generating needs: the shipped model has only these
 
 

@@ -1,12 +1,15 @@
 """What a part 2 run logs: metrics.csv (training batch and validation), samples_over_training.txt, and both cut
 back to a checkpoint's step when the run resumes."""
 import math
+from datetime import datetime, timezone
 
 from uvadl2019 import evaluation
-from uvadl2019.files import append_line, atomic_write_text, keep_lines
+from uvadl2019.environment import environment
+from uvadl2019.files import append_jsonl, append_line, atomic_write_text, keep_lines
 from part2.sample import training_samples
 
 METRICS, SAMPLES, FIGURE = "metrics.csv", "samples_over_training.txt", "training.png"
+SESSIONS = "sessions.jsonl"  # beside metrics.csv: each start or resume, and what ran it
 METRIC_FIELDS = ["step", "loss", "accuracy", "learning_rate", "val_loss", "val_accuracy"]
 
 
@@ -72,3 +75,10 @@ def truncate_logs(out_dir, summary_dir, step):
                or (samples_step(line) or math.inf) <= step)
     if not (summary_dir / METRICS).is_file() or not (summary_dir / METRICS).stat().st_size:
         atomic_write_text(summary_dir / METRICS, header + "\n")
+
+
+def log_session(summary_dir, step):
+    """Append to sessions.jsonl the step this session starts from, when, and what runs it (versions, platform,
+    code revision), so that the metrics of a run resumed across machines or code say what made each part."""
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    append_jsonl(summary_dir / SESSIONS, {"step": step, "started": started, **environment()})

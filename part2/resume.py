@@ -7,7 +7,7 @@ from uvadl2019.cli import UserError
 from uvadl2019.tensorboard import summary_writer
 from part2.checkpoint import CHECKPOINT, load_checkpoint
 from part2.config import NOT_RUN_DEFINING
-from part2.logs import truncate_logs
+from part2.logs import log_session, truncate_logs
 
 
 def rng_state(dataset, device):
@@ -60,6 +60,7 @@ def resume(run):
         step = state["step"]
     if run.is_main:
         truncate_logs(run.out_dir, run.summary_dir, step)  # a run interrupted before its first checkpoint: 0
+        log_session(run.summary_dir, step)
     if run.is_main and config.tensorboard:  # what the interrupted run logged after its checkpoint is dropped
         run.board = summary_writer(config.tensorboard, purge_step=step + 1 if step else None)
     if run.is_main and step:

@@ -17,13 +17,14 @@ from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from uvadl2019.cli import UserError, progress_line, run_main
+from uvadl2019.environment import environment
 from uvadl2019.device import resolve_device
 from uvadl2019.files import atomic_write_text, output_folders
 from uvadl2019.progress import progress
 from uvadl2019.memory import check_fits
 from uvadl2019.seeding import derive_seed
 from part2 import distributed
-from part2.checkpoint import CHECKPOINT, save_checkpoint
+from part2.checkpoint import CHECKPOINT, SAVED_KEYS, save_checkpoint
 from part2.config import parse_config
 from part2.dataset import TextDataset
 from part2.logs import FIGURE, METRICS, SAMPLES, metrics_row, write_samples
@@ -174,9 +175,10 @@ def save(run, step):
     rng = distributed.gather(rng_state(run.dataset, run.device))
     replicas = distributed.check_in_sync(run.model)
     if run.is_main:
-        save_checkpoint(run.out_dir / CHECKPOINT, model=run.model.state_dict(), optimizer=run.optimizer.state_dict(),
-                        scheduler=run.scheduler.state_dict(), step=step, vocabulary=run.dataset.vocabulary,
-                        config=run.config.to_dict(), rng=rng)
+        save_checkpoint(run.out_dir / CHECKPOINT, SAVED_KEYS, model=run.model.state_dict(),
+                        optimizer=run.optimizer.state_dict(), scheduler=run.scheduler.state_dict(), step=step,
+                        vocabulary=run.dataset.vocabulary, config=run.config.to_dict(), rng=rng,
+                        environment=environment())
         plot_training(run.summary_dir / METRICS, run.summary_dir / FIGURE)
         if replicas > 1:
             tqdm.write(f"step {step}: parameters identical on all {replicas} processes")

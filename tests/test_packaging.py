@@ -8,7 +8,10 @@ import sys
 import venv
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import REPO
+from uvadl2019.environment import revision
 
 SOURCES = ["pyproject.toml", "README.md", "LICENSE", "uvadl2019", "part1", "part2", "part3", "pretrained"]
 
@@ -70,12 +73,13 @@ def test_installed_package_runs_the_sweep_and_part_2_from_another_folder(tmp_pat
               "from part1.fast.cells_cpp import SOURCE\n"
               "from part2.books import books_dir\n"
               "from part2.pretrained import load_pretrained\n"
+              "from uvadl2019.environment import environment\n"
               "load_pretrained()\n"
-              "print(part1.__file__, SOURCE.is_file(), books_dir())")
+              "print(part1.__file__, SOURCE.is_file(), books_dir(), environment()['revision'])")
     result = run(python, elsewhere, "-c", script, env={"XDG_CACHE_HOME": str(cache)})
     assert result.returncode == 0, result.stderr
-    location, source_found, books = result.stdout.split()
-    assert location.startswith(str(purelib)) and source_found == "True"
+    location, source_found, books, revision = result.stdout.split()
+    assert location.startswith(str(purelib)) and source_found == "True" and revision == "None"
     assert Path(books) == cache / "uva-dl-2019-assignment2" / "books"
 
     sweep = run(python, elsewhere, "-m", "part1.sweep", "--dry-run", "--impl", "torch", "--device", "cpu")
@@ -87,3 +91,10 @@ def test_installed_package_runs_the_sweep_and_part_2_from_another_folder(tmp_pat
     text = run(python, elsewhere, "-m", "part2.generate", "--prompt", "The people ", "--length", "20")
     assert text.returncode == 0 and text.stdout.count("The people ") == 1, text.stderr
     assert sorted(p.name for p in elsewhere.iterdir()) == ["book.txt"]  # dry runs and generating write nothing
+
+
+def test_revision_is_the_checkouts_commit():
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True)
+    if head.returncode:
+        pytest.skip("the tests run outside a git checkout")
+    assert revision().removesuffix("+changes") == head.stdout.strip()

@@ -1,4 +1,6 @@
 """part2.train, part2.generate and start2.py: checkpoints, resuming, learning, and bad input."""
+import json
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -7,6 +9,7 @@ from part2 import train as part2_train
 from part2.checkpoint import load_checkpoint
 from part2.config import parse_config
 from tests.helpers import TINY, assert_one_line_error, run_cli
+from uvadl2019.environment import environment
 
 
 
@@ -63,6 +66,19 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(book, tmp_path,
         assert torch.equal(tensor, resumed["model"][name]), name
     for name in ("metrics.csv", "samples_over_training.txt"):
         assert (tmp_path / "cut" / name).read_text() == (tmp_path / "whole" / name).read_text(), name
+
+
+def test_checkpoint_and_sessions_record_what_ran_the_run(book, tmp_path):
+    run(book, tmp_path, "--train_steps", "4")
+    state = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert state["environment"] == environment() and state["environment"]["torch"] == torch.__version__
+    del state["environment"]  # as a checkpoint of older code: it still resumes
+    torch.save(state, tmp_path / "checkpoint.pt")
+    run(book, tmp_path, "--train_steps", "6", "--resume")
+    sessions = [json.loads(line) for line in (tmp_path / "sessions.jsonl").read_text().splitlines()]
+    assert [s["step"] for s in sessions] == [0, 4]
+    assert all(s.items() >= environment().items() for s in sessions)
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["environment"] == environment()
 
 
 def test_short_training_on_the_course_book_lowers_the_loss(democracy, tmp_path):

@@ -13,7 +13,7 @@ import start1
 from part1.sweep import executors, run as sweep
 from part1.sweep.presets import PRESETS, REPORT_ACCURACY, plan
 from part1.sweep.runs import read_losses
-from part1.sweep.summary import plot_losses, summarize
+from part1.sweep.summary import markdown_table, plot_losses, summarize
 from tests.helpers import REPO, assert_one_line_error, run_cli
 
 TINY = ["--models", "RNN", "LSTM", "--lengths", "2", "3", "--seeds", "1", "--steps", "30"]
@@ -48,7 +48,17 @@ def test_summary_mean_and_std_over_seeds():
                 "converged": True} for s, a in [(1, 0.5), (2, 1.0), (3, 0.75)]]
     (row,) = summarize(records)
     assert row["runs"] == 3 and row["accuracy_mean"] == pytest.approx(0.75)
-    assert row["accuracy_std"] == pytest.approx(0.25)  # sample standard deviation
+    assert row["accuracy_std"] == pytest.approx((1 / 24) ** 0.5)  # population std, the report's np.std: not 0.25
+
+
+def test_markdown_table_puts_the_reports_row_under_each_model():
+    records = [{"model_type": m, "input_length": n, "seed": 1, "test_accuracy": a, "steps": 1, "converged": True}
+               for m, n, a in [("RNN", 5, 1.0), ("RNN", 10, 0.5), ("LSTM", 10, 0.25)]]
+    table = markdown_table(summarize(records), {("RNN", 10): (0.9, 0.1)})
+    assert table == ("| input length | 5 | 10 |\n|---|---|---|\n"
+                     "| RNN | 1.0000 ± 0.0000 | 0.5000 ± 0.0000 |\n"
+                     "| RNN, report |  | 0.9000 ± 0.1000 |\n"
+                     "| LSTM |  | 0.2500 ± 0.0000 |\n")
 
 
 def test_sweep_writes_results_summary_and_figure(tmp_path):
@@ -84,6 +94,7 @@ def test_paper_summary_prints_the_reports_value_beside_ours(tmp_path):
     assert header.split()[-1] == "report"
     assert row.split()[:3] == ["RNN", "20", "1"] and row.split()[-3:] == ["0.9998", "±", "0.0004"]
     assert (tmp_path / "paper_accuracy.png").read_bytes()[:4] == b"\x89PNG"
+    assert "| RNN, report | 0.9998 ± 0.0004 |" in (tmp_path / "paper_table.md").read_text(encoding="utf-8")
 
 
 def test_dry_run_trains_each_model_briefly_and_keeps_nothing(tmp_path):

@@ -12,6 +12,7 @@ from part1.sweep.runs import read_losses
 from part1.together import train_together
 from part1.train import evaluate, has_converged, make_optimizer, train
 from tests.helpers import assert_one_line_error, quick_config, run_cli, without_timing
+from uvadl2019.environment import environment
 
 
 @pytest.mark.parametrize("model_type", ["RNN", "LSTM"])
@@ -154,6 +155,7 @@ def test_cli_appends_a_result_record(tmp_path):
     assert records[0]["test_accuracy"] == records[1]["test_accuracy"]
     assert records[0]["loss_curve"] == records[1]["loss_curve"]  # the same run: its curve is replaced
     assert len(read_losses(tmp_path, records[0])) == 5
+    assert records[0]["environment"] == environment()  # versions, platform and code revision of what ran it
 
 
 @pytest.mark.parametrize("args, fragments", [

@@ -1,14 +1,16 @@
-"""A sweep's results: test accuracy's mean and std per model and input length, as a CSV file, a printed table and
-figures of accuracy and loss."""
+"""A sweep's results: test accuracy's mean and std per model and input length, as a CSV file, a printed and a
+Markdown table, and figures of accuracy and loss."""
 import math
 
-from uvadl2019.files import write_csv
+from uvadl2019.files import atomic_write_text, write_csv
+from part1.config import MODEL_TYPES
 from part1.sweep.figures import plot_accuracy_vs_length, plot_loss_curves
 from part1.sweep.runs import CURVES, read_losses
 
 
 def summarize(records):
-    """One row per (model, input length): runs, mean and std (ddof=1) of test accuracy, mean steps."""
+    """One row per (model, input length): runs, mean and std of test accuracy over seeds, mean steps. The std is
+    the population one (ddof=0), as the report's np.std."""
     groups = {}
     for r in records:
         groups.setdefault((r["model_type"], r["input_length"]), []).append(r)
@@ -16,7 +18,7 @@ def summarize(records):
     for (model_type, length), runs in sorted(groups.items()):
         accuracies = [r["test_accuracy"] for r in runs]
         mean = sum(accuracies) / len(accuracies)
-        var = sum((a - mean) ** 2 for a in accuracies) / (len(accuracies) - 1) if len(accuracies) > 1 else 0.0
+        var = sum((a - mean) ** 2 for a in accuracies) / len(accuracies)
         rows.append({"model_type": model_type, "input_length": length, "runs": len(runs),
                      "seeds": " ".join(str(r["seed"]) for r in runs),
                      "accuracy_mean": mean, "accuracy_std": math.sqrt(var),
@@ -25,13 +27,30 @@ def summarize(records):
     return rows
 
 
+def markdown_table(rows, reference=None):
+    """The README's table of summarize()'s rows: a column per input length, a row per model, each followed by
+    the report's where `reference` ({(model, input length): (mean, std)}) has it."""
+    lengths = sorted({r["input_length"] for r in rows})
+    cells = {(r["model_type"], r["input_length"]): (r["accuracy_mean"], r["accuracy_std"]) for r in rows}
+    lines = ["| input length | " + " | ".join(map(str, lengths)) + " |", "|---" * (len(lengths) + 1) + "|"]
+    for model_type in MODEL_TYPES:
+        for label, values in ((model_type, cells), (f"{model_type}, report", reference or {})):
+            if any((model_type, length) in values for length in lengths):
+                lines.append(f"| {label} | " + " | ".join(
+                    f"{values[model_type, n][0]:.4f} ± {values[model_type, n][1]:.4f}"
+                    if (model_type, n) in values else "" for n in lengths) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def write_summary(records, out_dir, preset_name, reference=None, kept=True):
-    """Write the summary CSV and the figures of a sweep's records and print the table; reference: the report's
-    {(model, input length): (mean, std)}, printed and drawn beside ours; kept: say where the files are."""
+    """Write the summary CSV, the README's table and the figures of a sweep's records and print the table;
+    reference: the report's {(model, input length): (mean, std)}, beside ours; kept: say where the files are."""
     rows = summarize(records)
     summary_path = out_dir / f"{preset_name}_summary.csv"
     figure_path = out_dir / f"{preset_name}_accuracy.png"
     write_csv(summary_path, rows)
+    table_path = out_dir / f"{preset_name}_table.md"
+    atomic_write_text(table_path, markdown_table(rows, reference))
     seeds = sorted({r["seed"] for r in records})
     title = f"Palindromes, {preset_name} preset, {len(seeds)} seed(s): {' '.join(map(str, seeds))}"
     plot_accuracy_vs_length(rows, title, reference, figure_path)
@@ -47,7 +66,7 @@ def write_summary(records, out_dir, preset_name, reference=None, kept=True):
             line += f" {mean:>8.4f} ± {std:.4f}"
         print(line)
     if kept:
-        print(f"Wrote {summary_path}, {figure_path}" + (f" and {loss_path}" if loss_path else "")
+        print(f"Wrote {summary_path}, {table_path.name}, {figure_path}" + (f" and {loss_path}" if loss_path else "")
               + f"; every run is in {out_dir / 'runs.jsonl'}, its loss curve in {out_dir / CURVES}")
     return rows
 
