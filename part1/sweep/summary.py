@@ -12,7 +12,7 @@ def summarize(records):
     """One row per (model, input length): runs, mean and std of test accuracy over seeds, mean steps. The std is
     the population one (ddof=0), as the report's np.std."""
     groups = {}
-    for r in records:
+    for r in sorted(records, key=lambda r: r["seed"]):  # the same rows whatever order the runs finished in
         groups.setdefault((r["model_type"], r["input_length"]), []).append(r)
     rows = []
     for (model_type, length), runs in sorted(groups.items()):
