@@ -143,7 +143,8 @@ def parse_args():
     p.add_argument("--repeats", type=int, default=7, help="timings per implementation (median reported)")
     p.add_argument("--steps", type=int, default=10, help="training steps per timing")
     p.add_argument("--triton_tile", nargs=4, type=int, metavar=("ROWS", "COLS", "INNER", "WARPS"),
-                   help="on CUDA, the fast path's Triton tile for both models (default: part1/fast/cells_triton.py's TILE)")
+                   help="on CUDA, the fast path's Triton tile for both models "
+                        "(default: part1/fast/cells_triton.py's TILE)")
     p.add_argument("--together", type=int, default=1,
                    help="on CUDA, also time this many fast models' steps as one graph (row 'fast xN graph'; "
                         "default 1: no such row)")

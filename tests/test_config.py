@@ -51,6 +51,7 @@ def test_run_key_ignores_where_and_how_a_run_is_reported():
 def test_start2_paper_preset_is_the_reports_run():
     paper = Start2Config(preset="paper", txt_file="book.txt").train_config()
     assert (paper.train_steps, paper.lstm_num_layers, paper.lstm_num_hidden, paper.batch_size, paper.seq_length,
-            paper.learning_rate, paper.dropout_keep_prob, paper.max_norm) == (1_000_000, 2, 128, 64, 30, 2e-3, 0.85, None)
+            paper.learning_rate, paper.dropout_keep_prob, paper.max_norm) == (
+        1_000_000, 2, 128, 64, 30, 2e-3, 0.85, None)
     assert Start2Config(txt_file="book.txt").train_config().max_norm == 5.0  # the quick preset clips
     assert Start2Config(train_steps=7, txt_file="book.txt").train_config().train_steps == 7

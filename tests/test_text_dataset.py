@@ -1,4 +1,5 @@
-"""part2's TextDataset: the course's windows, a sorted vocabulary, the text read right, a held-out slice from the middle."""
+"""part2's TextDataset: the course's windows, a sorted vocabulary, the text read right, a held-out slice from the
+middle."""
 import random
 
 import pytest
