@@ -15,6 +15,7 @@ from uvadl2019 import __version__
 from uvadl2019.cli import flag_of, run_main
 from part1 import grads_over_time, train as part1_train
 from part1.config import TrainConfig
+from part1.sweep import lottery
 from part1.sweep.config import SweepConfig
 from part2 import generate, pretrained, summarize, temperature, train as part2_train
 from part2.config import TextTrainConfig
@@ -32,6 +33,7 @@ SWEEP = ["--models", "RNN", "--lengths", "2", "--seeds", "1", "--steps", "2", "-
 COMMANDS = {
     "part1.train": (part1_train.main, TrainConfig, ["--train_steps", "2", "--eval_size", "64", "--print_every", "0"]),
     "start1.py": (start1.main, SweepConfig, SWEEP),
+    "part1.sweep.lottery": (lottery.main, lottery.LotteryConfig, ["{tmp}"]),
     "grads_over_time": (grads_over_time.main, grads_over_time.GradsConfig,
                         ["--input_length", "5", "--batch_size", "4", "--num_hidden", "8"]),
     "part2.train": (part2_train.main, TextTrainConfig, ["--txt_file", BOOK, *TINY_TEXT]),
@@ -44,7 +46,7 @@ COMMANDS = {
     "part2.books": (books.main, books.DownloadConfig, ["--dir", "{tmp}/books", books.DEFAULT_BOOK]),
 }
 OUTPUT_FOLDERS = ("out_dir", "summary_path", "tensorboard", "folder", "docs", "dir")
-INPUT_FILES = ("txt_file", "checkpoint", "run_dir")
+INPUT_FILES = ("txt_file", "checkpoint", "run_dir", "runs_dir")
 FREE_TEXT = ("prompt",)  # any text is a prompt
 # A huge value of these is allowed (or checked against memory).
 UNBOUNDED = ("print_every", "sample_every", "eval_every", "checkpoint_every", "train_steps", "steps", "jobs",

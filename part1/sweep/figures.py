@@ -63,3 +63,47 @@ def plot_loss_curves(curves, title, path=None):
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)
     return finish_figure(fig, title, path)
+
+
+OUTCOME_STYLE = {"learned": ("C2", "o"), "partial": ("C1", "D"), "chance": ("C3", "v")}  # colour, marker
+
+
+def plot_lottery(ours, report, thresholds, title, path=None):
+    """A panel per model, one above the other: every run's test accuracy at each input length, spread sideways and styled by its
+    outcome, with the report's runs beside them (hollow); the Figure, saved as PNG at `path` when given.
+
+    ours, report: {(model, input length): [(accuracy, outcome)]}, outcome a key of OUTCOME_STYLE;
+    thresholds: the accuracies that divide the outcomes, drawn as dotted lines.
+    """
+    models = [m for m in ("RNN", "LSTM") if any(model == m for model, _ in ours)]
+    lengths = sorted({n for _, n in ours})
+    fig, axes = panels(1, 4.4 + 1.3 * len(lengths), 3.4, rows=len(models))
+    for ax, model in zip(axes, models):
+        for i, length in enumerate(lengths):
+            for runs, centre, width, filled in ((ours.get((model, length), []), i - 0.17, 0.3, True),
+                                                (report.get((model, length), []), i + 0.27, 0.12, False)):
+                for j, (accuracy, outcome) in enumerate(runs):
+                    color, marker = OUTCOME_STYLE[outcome]
+                    x = centre + width * (j / (len(runs) - 1) - 0.5 if len(runs) > 1 else 0)
+                    ax.plot(x, accuracy, marker=marker, color=color, markersize=6, linestyle="none",
+                            markerfacecolor=color if filled else "none")
+                if runs:
+                    learned = sum(outcome == "learned" for _, outcome in runs)
+                    ax.text(centre, 1.07, f"{learned}/{len(runs)}", ha="center", fontsize=9)
+        for threshold in thresholds:
+            ax.axhline(threshold, color="grey", linestyle=":", linewidth=1)
+        ax.set_xticks(range(len(lengths)), [f"\ninput length {n}" for n in lengths])
+        ax.set_xticks([i + d for i in range(len(lengths)) for d in (-0.17, 0.27)],
+                      ["ours", "report"] * len(lengths), minor=True, fontsize=8)
+        ax.tick_params(axis="x", which="major", length=0)
+        ax.set_xlim(-0.6, len(lengths) - 0.4)
+        ax.set_ylim(-0.03, 1.13)
+        ax.set_ylabel("test accuracy")
+        ax.set_title(model)
+        ax.grid(alpha=0.3, axis="y")
+    for outcome, (color, marker) in OUTCOME_STYLE.items():
+        axes[0].plot([], [], marker=marker, color=color, linestyle="none", label=outcome)
+    axes[0].plot([], [], marker="o", color="grey", markerfacecolor="none", linestyle="none",
+                 label="report (read off its mean)")
+    axes[0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return finish_figure(fig, title, path)
