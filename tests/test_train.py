@@ -155,7 +155,9 @@ def test_cli_appends_a_result_record(tmp_path):
     assert records[0]["test_accuracy"] == records[1]["test_accuracy"]
     assert records[0]["loss_curve"] == records[1]["loss_curve"]  # the same run: its curve is replaced
     assert len(read_losses(tmp_path, records[0])) == 5
-    assert records[0]["environment"] == environment()  # versions, platform and code revision of what ran it
+    assert records[0]["environment"] == environment()  # versions, platform, CPU and code revision of what ran it
+    # The CPU's instruction set decides PyTorch's kernels, and with them the last bits of every result.
+    assert records[0]["environment"]["cpu"].endswith(", " + torch.backends.cpu.get_cpu_capability())
 
 
 @pytest.mark.parametrize("args, fragments", [
