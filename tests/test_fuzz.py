@@ -10,6 +10,7 @@ import pytest
 
 import start1
 import start2
+from check_assignment import __main__ as check_assignment
 from part2 import books, start
 from uvadl2019 import __version__
 from uvadl2019.cli import flag_of, run_main
@@ -44,6 +45,8 @@ COMMANDS = {
     "part2.pretrained": (pretrained.main, pretrained.ExportConfig, ["--folder", "{tmp}/out", "{run}/checkpoint.pt"]),
     "part3.karate": (karate.main, karate.KarateConfig, ["--epochs", "2"]),
     "part2.books": (books.main, books.DownloadConfig, ["--dir", "{tmp}/books", books.DEFAULT_BOOK]),
+    "check_assignment": (check_assignment.main, check_assignment.CheckConfig,
+                         [str(REPO / "tests" / "students" / "package_fall" / "part1" / "lstm.py")]),
 }
 OUTPUT_FOLDERS = ("out_dir", "summary_path", "tensorboard", "folder", "docs", "dir")
 INPUT_FILES = ("txt_file", "checkpoint", "run_dir", "runs_dir")

@@ -13,7 +13,8 @@ import pytest
 from tests.helpers import REPO
 from uvadl2019.environment import revision
 
-SOURCES = ["pyproject.toml", "README.md", "LICENSE", "uvadl2019", "part1", "part2", "part3", "pretrained"]
+SOURCES = ["pyproject.toml", "README.md", "LICENSE", "uvadl2019", "part1", "part2", "part3", "check_assignment",
+           "pretrained"]
 
 
 def install(tmp_path, *pip_args):
@@ -67,7 +68,7 @@ def test_installed_package_runs_the_sweep_and_part_2_from_another_folder(tmp_pat
     shutil.rmtree(checkout)  # the installed copy alone
     ours = {p.name for p in purelib.iterdir() if p.name not in ("outer.pth", "__pycache__")
             and not p.name.endswith(".dist-info") and not p.name.startswith("_")}
-    assert ours == {"part1", "part2", "part3", "uvadl2019"}
+    assert ours == {"part1", "part2", "part3", "uvadl2019", "check_assignment"}
     cache = tmp_path / "cache"
     script = ("import part1\n"
               "from part1.fast.cells_cpp import SOURCE\n"
@@ -91,6 +92,10 @@ def test_installed_package_runs_the_sweep_and_part_2_from_another_folder(tmp_pat
     text = run(python, elsewhere, "-m", "part2.generate", "--prompt", "The people ", "--length", "20")
     assert text.returncode == 0 and text.stdout.count("The people ") == 1, text.stderr
     assert sorted(p.name for p in elsewhere.iterdir()) == ["book.txt"]  # dry runs and generating write nothing
+    student = tmp_path / "student"
+    shutil.copytree(REPO / "tests" / "students" / "other_style", student)
+    check = run(python, elsewhere, "-m", "check_assignment", student)
+    assert check.returncode == 0 and check.stdout.count("PASS") == 14, check.stdout + check.stderr
 
 
 def test_revision_is_the_checkouts_commit():

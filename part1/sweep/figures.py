@@ -69,8 +69,8 @@ OUTCOME_STYLE = {"learned": ("C2", "o"), "partial": ("C1", "D"), "chance": ("C3"
 
 
 def plot_lottery(ours, report, thresholds, title, path=None):
-    """A panel per model, one above the other: every run's test accuracy at each input length, spread sideways and styled by its
-    outcome, with the report's runs beside them (hollow); the Figure, saved as PNG at `path` when given.
+    """A panel per model, one above the other: every run's test accuracy at each input length, spread sideways and
+    styled by its outcome, with the report's runs beside them (hollow); the Figure, saved as PNG at `path` when given.
 
     ours, report: {(model, input length): [(accuracy, outcome)]}, outcome a key of OUTCOME_STYLE;
     thresholds: the accuracies that divide the outcomes, drawn as dotted lines.

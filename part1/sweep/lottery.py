@@ -143,8 +143,9 @@ def write_lottery(records, out_dir, figure=None):
             for cell, runs in cells_of(records).items()}
     theirs = {(r["model_type"], r["input_length"]): [(1.0, "learned")] * r["report_learned"]
               + [(0.1, "chance")] * (r["report_runs"] - r["report_learned"]) for r in rows if r["report_runs"]}
-    plot_lottery(ours, theirs, (LEARNED, CHANCE), f"Palindromes: each run's test accuracy\n(learned ≥ {LEARNED}, "
-                 f"chance ≤ {CHANCE}, partial between; above each column: runs learned)", figure or out_dir / "lottery.png")
+    title = (f"Palindromes: each run's test accuracy\n(learned ≥ {LEARNED}, chance ≤ {CHANCE}, partial between; "
+             f"above each column: runs learned)")
+    plot_lottery(ours, theirs, (LEARNED, CHANCE), title, figure or out_dir / "lottery.png")
     return rows
 
 

@@ -1,0 +1,8 @@
+"""The package's own LSTM as a student's file of the fall 2019 template."""
+from check_assignment.models import REFERENCE
+
+
+class LSTM(REFERENCE["LSTM"]):
+
+    def __init__(self, seq_length, input_dim, num_hidden, num_classes, device='cpu'):
+        super().__init__(seq_length, input_dim, num_hidden, num_classes, device)
