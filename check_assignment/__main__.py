@@ -14,7 +14,7 @@ from uvadl2019.cli import Config, UserError, check_at_least, check_seeds, cores,
 from uvadl2019.files import output_folders
 from uvadl2019.progress import progress
 from check_assignment.check import check_paths
-from check_assignment.results import SubmissionStore, digest_of, line_of, write_table
+from check_assignment.results import SubmissionStore, digest_of, lines_of, write_table
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,7 @@ def main(argv=None):
     if config.json:
         print(json.dumps(found, indent=1))
     elif not config.submissions:
-        for r in results:
-            print(line_of(r))
+        print("\n".join(lines_of(results)))
     counts = {status: sum(r["status"] == status for r in results) for status in ("pass", "fail", "warn", "skip")}
     say(", ".join(f"{n} {status}" for status, n in counts.items() if n))
     if counts["fail"]:

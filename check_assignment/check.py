@@ -3,26 +3,30 @@ message}]; each file is checked in a process of its own (check_assignment.sandbo
 from pathlib import Path
 
 from uvadl2019.cli import UserError
+from check_assignment.kinds import KINDS
 from check_assignment.sandbox import check_file
 
-MODEL_FILES = {"vanilla_rnn.py": "VanillaRNN", "lstm.py": "LSTM"}
+COURSE_FILES = {file: kind for kind, (file, _, _) in KINDS.items()}  # part1/vanilla_rnn.py: VanillaRNN
 
 
 def files_of(path):
-    """[(file, class, root)] of an assignment folder, its part1 folder, or a single file; a UserError when there
-    is none."""
+    """[(file, class, root)] of an assignment folder (or its part1 or part2 folder), or of a single file; a
+    UserError when there is none."""
     path = Path(path).resolve()
     if path.is_file():
-        root = path.parent.parent if path.parent.name == "part1" else path.parent
-        found = [(path, MODEL_FILES[path.name], root)] if path.name in MODEL_FILES else \
-            [(path, name, root) for name in MODEL_FILES.values() if f"class {name}(" in read_text(path)]
+        in_part = path.parent.name in ("part1", "part2")
+        root = path.parent.parent if in_part else path.parent
+        place = f"{path.parent.name if in_part else 'part1'}/{path.name}"
+        found = [(path, COURSE_FILES[place], root)] if place in COURSE_FILES else \
+            [(path, name, root) for name in KINDS if f"class {name}(" in read_text(path)]
     else:
-        part1 = path / "part1" if (path / "part1").is_dir() else path
-        root = part1.parent
-        found = [(part1 / name, cls, root) for name, cls in MODEL_FILES.items() if (part1 / name).is_file()]
+        root = path.parent if path.name in ("part1", "part2") else path
+        found = [(root / file, kind, root) for file, kind in COURSE_FILES.items() if (root / file).is_file()] or \
+            [(path / Path(file).name, kind, path) for file, kind in COURSE_FILES.items()
+             if (path / Path(file).name).is_file() and Path(file).parent.name == "part1"]
     if not found:
-        raise UserError(f"no {' or '.join(MODEL_FILES)} (nor a file with class VanillaRNN or LSTM) at '{path}'; "
-                        f"give an assignment folder laid out as the course's, or the files")
+        raise UserError(f"none of the course's files ({', '.join(COURSE_FILES)}) at '{path}'; give an assignment "
+                        f"folder laid out as the course's, or the files")
     return found
 
 

@@ -4,14 +4,14 @@ import hashlib
 from pathlib import Path
 
 from uvadl2019.files import append_jsonl, read_jsonl, write_csv
-from check_assignment.sandbox import CHECK_NAMES
-
-MODELS = ("VanillaRNN", "LSTM")
+from check_assignment.kinds import KINDS, check_names
 
 
-def line_of(result):
-    """'FAIL  LSTM        equations            ...': one line of the report."""
-    return f"{result['status'].upper():<4}  {result['model']:<10}  {result['check']:<19}  {result['message']}"
+def lines_of(results):
+    """'FAIL  LSTM  equations  ...': a line per result, in columns as wide as their widest entry."""
+    model = max((len(r["model"]) for r in results), default=0)
+    check = max((len(r["check"]) for r in results), default=0)
+    return [f"{r['status'].upper():<4}  {r['model']:<{model}}  {r['check']:<{check}}  {r['message']}" for r in results]
 
 
 def digest_of(folder):
@@ -48,8 +48,8 @@ def write_table(records, path):
         results = record["results"]
         row = {"submission": record["submission"],
                **{status: sum(r["status"] == status for r in results) for status in ("fail", "warn", "pass")}}
-        for model in MODELS:
-            for check in CHECK_NAMES:
+        for model in KINDS:
+            for check in check_names(model):
                 row[f"{model}: {check}"] = next((r["status"] for r in results
                                                  if r["model"] == model and r["check"] == check), "")
         failures = [f"{r['model']} {r['check']}: {r['message']}".strip() for r in results if r["status"] == "fail"]

@@ -9,9 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from check_assignment.models import CHECKS
-
-CHECK_NAMES = ("loads", *CHECKS)
+from check_assignment.kinds import check_names
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # where check_assignment and part1 import from
 
 
@@ -49,7 +47,7 @@ def check_file(path, class_name, root, seed, time_limit, memory_mb):
     reported = [json.loads(line) for line in lines if line.endswith("}")]
     ending = None if any(r["check"] == "done" for r in reported) else \
         how_it_ended(worker.returncode, hung, err.decode(errors="replace"), time_limit, memory_mb)
-    return outcome(reported, ending, out.decode(errors="replace"))
+    return outcome(reported, ending, out.decode(errors="replace"), check_names(class_name))
 
 
 def stop(worker):
@@ -72,13 +70,13 @@ def how_it_ended(code, hung, err, time_limit, memory_mb):
     return f"exited with code {code}" + (f": {last[0].strip()}" if last else "")
 
 
-def outcome(reported, ending, printed):
+def outcome(reported, ending, printed, checks):
     """Each check's last reported result. Where the worker stopped early, the check it stopped in (or, between
     checks, the next) fails with `ending`; every check without a result is skipped. Output that the student's
     code printed is a warning."""
     last = {r["check"]: r for r in reported if r["check"] != "done"}
     results = []
-    for check in CHECK_NAMES:
+    for check in checks:
         r = last.get(check)
         if r is not None and r["status"] != "running":
             results.append(r)

@@ -1,5 +1,6 @@
 """A student's files, loaded and called as the course's train.py does. Only the worker process imports this:
 the student's code never runs in the process that reports."""
+import importlib.machinery
 import importlib.util
 import inspect
 import sys
@@ -7,11 +8,6 @@ import traceback
 from contextlib import contextmanager
 from pathlib import Path
 
-# Where each class lives in a folder laid out as the course's.
-COURSE_FILES = {"VanillaRNN": "part1/vanilla_rnn.py", "LSTM": "part1/lstm.py"}
-# The constructors' arguments of the 2019 templates, in their order: fall's five, and spring's, with batch_size.
-FALL = ("seq_length", "input_dim", "num_hidden", "num_classes", "device")
-SPRING = ("seq_length", "input_dim", "num_hidden", "num_classes", "batch_size", "device")
 OURS = ("part1", "part2", "part3")  # the package's own packages, which a student's `import part1...` must not find
 
 
@@ -46,19 +42,52 @@ def shown(filename, root):
 @contextmanager
 def student_imports(folder, root):
     """Import as the course's code does: the file's folder first on sys.path (`from dataset import ...`), then
-    the assignment's root (`from part1.dataset import ...`); the package's own part1, part2 and part3 are out of
-    sight meanwhile, and the student's modules of those names out of the way afterwards."""
-    hidden = {name: module for name, module in sys.modules.items() if name.split(".")[0] in OURS}
+    the assignment's root (`from part1.dataset import ...`). Meanwhile the student's part1 and part2 folders are
+    the packages of those names, and every module of the package's own that the student's files would provide is
+    out of sight (the rest, part1.fast say, stays, for the package's models that a test wraps as a student's);
+    afterwards the student's modules are out of the way again."""
+    root = Path(root)
+    hidden = {name: module for name, module in sys.modules.items()
+              if name.split(".")[0] in OURS and provided(root, name)}
     for name in hidden:
         del sys.modules[name]
+    for name in OURS:  # the student's part1 and part2, also without __init__.py (a package of ours would win)
+        if (root / name).is_dir():
+            sys.modules[name] = package_of(name, root / name)
     sys.path[:0] = [str(folder), str(root)]
     try:
         yield
     finally:
         del sys.path[:2]
-        for name in [n for n in sys.modules if n.split(".")[0] in OURS]:
-            del sys.modules[name]
+        for name, module in list(sys.modules.items()):
+            if name.split(".")[0] in OURS and (name in hidden or students(module, root)):
+                del sys.modules[name]
         sys.modules.update(hidden)
+
+
+def provided(root, name):
+    """Whether the student's folder `root` holds the module or package `name`."""
+    path = Path(root, *name.split("."))
+    return path.is_dir() or path.with_suffix(".py").is_file()
+
+
+def students(module, root):
+    """Whether `module` was loaded from the student's folder `root`."""
+    places = [getattr(module, "__file__", None), *list(getattr(module, "__path__", []) or [])]
+    return any(place and inside(place, root) for place in places)
+
+
+def package_of(name, folder):
+    """The package `name` whose modules are the files of `folder`: its __init__.py run, where it has one."""
+    init = folder / "__init__.py"
+    if not init.is_file():
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = [str(folder)]
+        return importlib.util.module_from_spec(spec)
+    spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def load_class(path, class_name, root):
@@ -77,22 +106,33 @@ def load_class(path, class_name, root):
     return getattr(module, class_name)
 
 
-def construct(cls, values):
-    """cls(...) as the course's train.py builds it: when every required parameter has a name the course uses, each
-    gets its value by keyword; otherwise the fall template's five or the spring template's six values go by
-    position, where the parameters named as the course's stand in its places. Returns (model, template)."""
+def open_model(kind, request, root):
+    """The student's class of the request's file, held as `kind` (a Student class), and how it was constructed;
+    a StudentError when it does not load."""
+    student = kind(load_class(request["file"], request["class"], root), request["class"], request["seed"])
+    return student, student.constructible()
+
+
+def parameters_of(cls):
+    """The constructor's named parameters (inspect.Parameter), without *args and **kwargs."""
     try:
-        parameters = list(inspect.signature(cls).parameters.values())
+        parameters = inspect.signature(cls).parameters.values()
     except (TypeError, ValueError):
-        parameters = []
-    named = [p for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        return []
+    return [p for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def construct(cls, values, orders):
+    """cls(...) as the course's train.py builds it: when every required parameter has a name the course uses, each
+    gets its value by keyword; otherwise the values of orders[number of required parameters] go by position, where
+    the parameters named as the course's stand in their places."""
+    named = parameters_of(cls)
     required = [p.name for p in named if p.default is p.empty]
     if all(name in values for name in required):
-        template = "spring" if any(p.name == "batch_size" for p in named) else "fall"
-        return cls(**{p.name: values[p.name] for p in named if p.name in values}), template
-    order = {len(FALL): FALL, len(SPRING): SPRING}.get(len(required))
+        return cls(**{p.name: values[p.name] for p in named if p.name in values})
+    order = orders.get(len(required))
     if order is None or any(name in values and name != course for name, course in zip(required, order)):
         unknown = [name for name in required if name not in values]
         raise StudentError(f"the constructor needs {', '.join(unknown)}, which the course's train.py does not "
-                           f"pass; it passes {', '.join(FALL)} (spring 2019: batch_size before device)")
-    return cls(*(values[name] for name in order)), "spring" if order is SPRING else "fall"
+                           f"pass; it passes {', '.join(max(orders.values(), key=len))}")
+    return cls(*(values[name] for name in order))
