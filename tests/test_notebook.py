@@ -36,5 +36,5 @@ def test_tour_runs_and_shows_every_figure_inline(monkeypatch):
     assert len(images) == FIGURES and not errors
     assert "input length  5: test accuracy 1.000" in text  # the LSTM learns the shortest palindromes
     assert "accuracy on the 30 unlabelled members" in text
-    assert "FAIL  LSTM        equations            the logits follow a common variant" in text  # the planted bug
+    assert "FAIL  LSTM  equations            the logits follow a common variant" in text  # the planted bug
     assert "beam search, width 5: The people " in text and "tau = 2.0: The people " in text
