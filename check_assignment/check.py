@@ -37,11 +37,12 @@ def read_text(path):
         raise UserError(f"cannot read '{path}' ({e.strerror})") from None
 
 
-def check_paths(paths, pool=None, seed=42, time_limit=300, memory_limit=4096):
+def check_paths(paths, pool=None, seed=42, time_limit=300, memory_limit=4096, book=None):
     """The results of every student file of `paths` (assignment folders or files), each labelled with its file
-    and model; the files checked by `pool` (a concurrent.futures executor), or one after another."""
+    and model; the files checked by `pool` (a concurrent.futures executor), or one after another. book: the text
+    that part 2's train.py reads (None: a made-up one)."""
     files = [f for path in paths for f in files_of(path)]
-    calls = [(file, cls, root, seed, time_limit, memory_limit) for file, cls, root in files]
+    calls = [(file, cls, root, seed, time_limit, memory_limit, book) for file, cls, root in files]
     outcomes = [run.result() for run in [pool.submit(check_file, *call) for call in calls]] if pool else \
         [check_file(*call) for call in calls]
     return [{"file": str(file.relative_to(root)), "model": cls, **r}

@@ -31,6 +31,7 @@ class LoopStudent:
     root: Path
     part: str  # part1 or part2
     seed: int
+    book: str = None  # the text part 2's train.py reads; None: BOOK_TEXT
     form = "script"  # the worker's sign that the file loaded
 
     @classmethod
@@ -40,7 +41,8 @@ class LoopStudent:
             compile(path.read_bytes(), str(path), "exec")
         except SyntaxError as e:
             raise StudentError(f"does not compile: {where(e, root)}") from None
-        return cls(path, root, path.parent.name if path.parent.name in SMALL else "part1", request["seed"]), \
+        part = path.parent.name if path.parent.name in SMALL else "part1"
+        return cls(path, root, part, request["seed"], request.get("book")), \
             f"{shown(path, root)} compiles"
 
     def run(self, events, options):
@@ -141,9 +143,11 @@ def problems_of(events):
 
 def check_step_order(student):
     """Each step: backward(), then clipping (if any), then optimizer.step(); the gradients zeroed between steps."""
-    book = Path("book.txt")  # in the worker's temporary folder
-    book.write_text(BOOK_TEXT, encoding="utf-8")
-    extra = ["--txt_file", str(book.resolve())] if student.part == "part2" else []
+    book = student.book
+    if book is None:
+        book = Path("book.txt").resolve()  # in the worker's temporary folder
+        book.write_text(BOOK_TEXT, encoding="utf-8")
+    extra = ["--txt_file", str(book)] if student.part == "part2" else []
     events = []
     err, code = student.run(events, [*extra, *SMALL[student.part]])
     if code is not None and not events:  # refused the small settings: the defaults, but for --device

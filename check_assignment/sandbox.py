@@ -24,13 +24,13 @@ def memory_limiter(megabytes):
     return limit
 
 
-def check_file(path, class_name, root, seed, time_limit, memory_mb):
+def check_file(path, class_name, root, seed, time_limit, memory_mb, book=None):
     """The results [{check, status, message}] of one student file, as its worker process reported them, with what
-    became of a worker that hung, crashed or exited."""
+    became of a worker that hung, crashed or exited. book: the text part 2's train.py reads (None: a made-up one)."""
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         results = Path(tmp) / "results.jsonl"
         request = {"file": str(path), "root": str(root), "class": class_name, "seed": seed,
-                   "memory_mb": memory_mb, "results": str(results)}
+                   "memory_mb": memory_mb, "book": book and str(Path(book).resolve()), "results": str(results)}
         path_entries = [str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(path_entries), "PYTHONDONTWRITEBYTECODE": "1"}
         worker = subprocess.Popen([sys.executable, "-m", "check_assignment.worker", json.dumps(request)], cwd=tmp,

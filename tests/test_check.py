@@ -8,6 +8,7 @@ import torch
 
 from check_assignment.equations import LSTM_VARIANTS, RNN_VARIANTS, lstm_logits, rnn_logits
 from check_assignment.mapping import Piece, build, candidates, gate_hint
+from check_assignment.submissions import check_submissions
 from check_assignment.kinds import check_names
 from part1.lstm import LSTM
 from part1.vanilla_rnn import VanillaRNN
@@ -171,3 +172,21 @@ def test_an_lstm_cell_is_mapped_whatever_its_gate_order():
 def test_gate_hints_read_the_assignments_names():
     assert [gate_hint(n) for n in ("W_gx", "lstm.W_oh", "b_f", "Wix", "W_xg", "weight", "W_ph")] == [
         "g", "o", "f", "i", "g", None, None]
+
+
+def test_submissions_go_out_as_submitit_jobs_and_a_rerun_submits_nothing(tmp_path):
+    pytest.importorskip("submitit")
+    for case in ("relu", "tuple_output"):
+        shutil.copytree(STUDENTS / case, tmp_path / "in" / case)
+    (tmp_path / "out").mkdir()
+    limits = dict(seed=42, time_limit=TIME_LIMIT, memory_limit=2048)
+    local = dict(cluster="local", poll_seconds=0.5)  # submitit's local executor: the code path of SLURM's
+    records = check_submissions(tmp_path / "in", tmp_path / "out", None, limits, local, quiet=True)
+    assert [r["submission"] for r in records] == ["relu", "tuple_output"]
+    assert [(r["model"], r["check"]) for r in records[0]["results"] if r["status"] == "fail"] == [
+        ("VanillaRNN", "equations")]
+    jobs = {p.name for p in (tmp_path / "out" / "jobs").iterdir()}
+    said = []
+    assert check_submissions(tmp_path / "in", tmp_path / "out", None, limits, local, say=said.append) == records
+    assert said == ["2 of 2 submissions checked before, unchanged; skipping them"]
+    assert {p.name for p in (tmp_path / "out" / "jobs").iterdir()} == jobs

@@ -102,6 +102,12 @@ def option(default, help, **argparse_options):
     return field(default=default, metadata={"help": help, **argparse_options})
 
 
+def option_like(config_class, name):
+    """The option `name` of another command's config class, for a command that shares it (same default, help)."""
+    f = next(f for f in fields(config_class) if f.name == name)
+    return field(default=f.default, metadata=f.metadata)
+
+
 def add_options(parser, config_class, exclude=()):
     """An option --NAME for every field of the dataclass config_class not in `exclude`, with its default."""
     for f in fields(config_class):

@@ -1,4 +1,5 @@
-"""The sweep's runs as submitit jobs: SLURM job arrays on a cluster, or subprocesses with the local executor.
+"""Work as submitit jobs: SLURM job arrays on a cluster, or subprocesses with the local executor. The sweep's runs
+by default; any items with a key() and a job function (the checker's submissions) likewise.
 
 A job trains one run, or the seeds of one model and length together. It writes each run's record to a file of
 its own as the run finishes; the launching process is the only writer of runs.jsonl, so no line is lost or
@@ -16,9 +17,9 @@ from part1.config import digest_of
 from part1.sweep.executors import train_group
 
 
-def record_path(jobs_dir, config):
-    """Where the job of `config` leaves its record."""
-    return Path(jobs_dir) / "records" / f"{digest_of(config.key())}.json"
+def record_path(jobs_dir, item):
+    """Where the job of `item` (a config, or anything with a key()) leaves its record."""
+    return Path(jobs_dir) / "records" / f"{digest_of(item.key())}.json"
 
 
 def train_and_save(configs, paths):
@@ -33,14 +34,24 @@ def train_and_save(configs, paths):
     return train_group(configs, save)
 
 
+def describe_runs(configs):
+    """The runs of a group, for a message."""
+    return (f"run(s) {configs[0].model_type} length {configs[0].input_length} seed(s) "
+            f"{' '.join(str(c.seed) for c in configs)}")
+
+
 class SubmititExecutor:
-    """Each group a submitit job of a job array; jobs_dir holds the jobs' files and records."""
+    """Each group a submitit job of a job array; jobs_dir holds the jobs' files and records.
+
+    job(items, record paths): what a job does (default: train the runs); describe(items): the group in a message;
+    name: the jobs' name; unit: what an item is called."""
 
     def __init__(self, jobs_dir, cluster="slurm", partition=None, timeout_min=60, gpus_per_job=0, array_limit=16,
-                 poll_seconds=10):
+                 poll_seconds=10, job=train_and_save, describe=describe_runs, name="start1", unit="runs"):
         self.jobs_dir = Path(jobs_dir)
         self.cluster, self.partition, self.timeout_min = cluster, partition, timeout_min
         self.gpus_per_job, self.array_limit, self.poll_seconds = gpus_per_job, array_limit, poll_seconds
+        self.job, self.describe, self.name, self.unit = job, describe, name, unit
 
     def adopt(self, group, save):
         """save() the records that jobs of this group finished, also after their launcher stopped; the rest."""
@@ -59,12 +70,12 @@ class SubmititExecutor:
             return
         import submitit  # only the cluster launchers need it
         executor = submitit.AutoExecutor(folder=self.jobs_dir / "%j", cluster=self.cluster)
-        executor.update_parameters(name="start1", timeout_min=self.timeout_min, gpus_per_node=self.gpus_per_job,
+        executor.update_parameters(name=self.name, timeout_min=self.timeout_min, gpus_per_node=self.gpus_per_job,
                                    slurm_array_parallelism=self.array_limit)
         if self.partition:
             executor.update_parameters(slurm_partition=self.partition)
-        jobs = executor.map_array(train_and_save, groups, [[record_path(self.jobs_dir, c) for c in g] for g in groups])
-        tqdm.write(f"submitted {len(jobs)} job(s) for {sum(map(len, groups))} run(s) to {executor.cluster}; "
+        jobs = executor.map_array(self.job, groups, [[record_path(self.jobs_dir, c) for c in g] for g in groups])
+        tqdm.write(f"submitted {len(jobs)} job(s) for {sum(map(len, groups))} {self.unit} to {executor.cluster}; "
                    f"job files in {self.jobs_dir}")
         group_of = {job.job_id: group for job, group in zip(jobs, groups)}
         failed = 0
@@ -77,10 +88,9 @@ class SubmititExecutor:
                     continue
                 failed += len(missing)
                 message = str(e).strip().splitlines()[-1] if str(e).strip() else repr(e)
-                tqdm.write(f"run(s) {missing[0].model_type} length {missing[0].input_length} seed(s) "
-                           f"{' '.join(str(c.seed) for c in missing)} failed (job {job.job_id}): {message}")
+                tqdm.write(f"{self.describe(missing)} failed (job {job.job_id}): {message}")
                 continue
             self.adopt(group_of[job.job_id], save)
         if failed:
-            raise UserError(f"{failed} of {sum(map(len, groups))} runs failed (logs in {self.jobs_dir}); finished "
-                            f"runs are kept; run the same command again to resubmit the failed ones")
+            raise UserError(f"{failed} of {sum(map(len, groups))} {self.unit} failed (logs in {self.jobs_dir}); "
+                            f"finished {self.unit} are kept; run the same command again to resubmit the failed ones")
