@@ -20,8 +20,10 @@ def files_of(path):
         found = [(path, COURSE_FILES[place], root)] if place in COURSE_FILES else \
             [(path, name, root) for name in KINDS if f"class {name}(" in read_text(path)]
     else:
-        root = path.parent if path.name in ("part1", "part2") else path
-        found = [(root / file, kind, root) for file, kind in COURSE_FILES.items() if (root / file).is_file()] or \
+        part = path.name if path.name in ("part1", "part2") else ""  # one part's folder: its files alone
+        root = path.parent if part else path
+        found = [(root / file, kind, root) for file, kind in COURSE_FILES.items()
+                 if file.startswith(part) and (root / file).is_file()] or \
             [(path / Path(file).name, kind, path) for file, kind in COURSE_FILES.items()
              if (path / Path(file).name).is_file() and Path(file).parent.name == "part1"]
     if not found:

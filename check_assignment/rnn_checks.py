@@ -138,14 +138,17 @@ def check_equations(student):
     x = student.inputs(digits, torch.float64).reshape(B, T, D).transpose(0, 1)
     tensors = [p.detach().double() for p in model.parameters()]
     shape_of = role_shapes(roles, D)
-    found = [m for m in candidates(names, shapes, D, H, C, G)
-             if close(equations(x, build(m, tensors, shape_of)), logits, dtype)]
+
+    def mapping_for(variant=None):  # the first mapping under which the equations give the student's logits
+        return next((m for m in candidates(names, shapes, D, H, C, G)
+                     if close(equations(x, build(m, tensors, shape_of), variant), logits, dtype)), None)
+
+    found = mapping_for()
     if found:
-        return verdict(student, model, output, found[0], names, digits, targets, dtype)
-    for variant, meaning in variants.items():
-        for m in candidates(names, shapes, D, H, C, G):
-            if close(equations(x, build(m, tensors, shape_of), variant), logits, dtype):
-                return "fail", f"the logits follow a common variant, not the report's equations: {meaning}"
+        return verdict(student, model, output, found, names, digits, targets, dtype)
+    meaning = next((meaning for variant, meaning in variants.items() if mapping_for(variant)), None)
+    if meaning:
+        return "fail", f"the logits follow a common variant, not the report's equations: {meaning}"
     return "fail", ("no mapping of the parameters onto the report's weights reproduces the logits, with the "
                     f"report's equations or any of {len(variants)} common variants; parameters: "
                     + ", ".join(f"{n} {tuple(s)}" for n, s in zip(names, shapes)))

@@ -9,6 +9,7 @@ import torch
 from check_assignment.equations import LSTM_VARIANTS, RNN_VARIANTS, lstm_logits, rnn_logits
 from check_assignment.mapping import Piece, build, candidates, gate_hint
 from check_assignment.submissions import check_submissions
+from check_assignment.check import files_of
 from check_assignment.kinds import check_names
 from part1.lstm import LSTM
 from part1.vanilla_rnn import VanillaRNN
@@ -190,3 +191,13 @@ def test_submissions_go_out_as_submitit_jobs_and_a_rerun_submits_nothing(tmp_pat
     assert check_submissions(tmp_path / "in", tmp_path / "out", None, limits, local, say=said.append) == records
     assert said == ["2 of 2 submissions checked before, unchanged; skipping them"]
     assert {p.name for p in (tmp_path / "out" / "jobs").iterdir()} == jobs
+
+
+def test_a_part_folder_is_checked_alone_and_a_single_file_by_its_place():
+    def kinds(path):
+        return [kind for _, kind, _ in files_of(path)]
+    assert kinds(STUDENTS / "package_fall") == [
+        "VanillaRNN", "LSTM", "TextGenerationModel", "train.py (part 1)", "train.py (part 2)"]
+    assert kinds(STUDENTS / "package_fall" / "part1") == ["VanillaRNN", "LSTM", "train.py (part 1)"]
+    assert kinds(STUDENTS / "package_fall" / "part2" / "train.py") == ["train.py (part 2)"]
+    assert kinds(STUDENTS / "other_style" / "part2" / "model.py") == ["TextGenerationModel"]
