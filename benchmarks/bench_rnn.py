@@ -22,8 +22,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from uvadl2019.device import resolve_device
-from part1.fast import backend
 from part1.dataset import PalindromeDataset
+from part1.fast import backend
 from part1.lstm import LSTM
 from part1.step import WARMUP_STEPS, make_train_steps
 from part1.sweep.presets import PRESETS

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.bench_rnn import matmul_flops, sgemm_rate
 from uvadl2019.cli import UserError, check_positive, run_main
 from uvadl2019.files import read_jsonl
+from benchmarks.bench_rnn import matmul_flops, sgemm_rate
 
 
 def main():

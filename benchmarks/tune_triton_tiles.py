@@ -9,8 +9,8 @@ import statistics
 import torch
 
 from benchmarks.bench_rnn import B, implementations, make_step, time_steps
-from part1.fast.cells_triton import Tile
 from part1.dataset import PalindromeDataset
+from part1.fast.cells_triton import Tile
 from part1.step import WARMUP_STEPS
 
 TILES = [  # rows (hidden units), cols (batch columns), inner chunk, warps

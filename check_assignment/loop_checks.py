@@ -99,7 +99,8 @@ def observed(events):
         if sum(kind == "step" for kind, _ in events) >= STEPS:
             raise EnoughSteps
 
-    patches = [(torch.Tensor, "backward", backward), (torch.optim.Optimizer, "zero_grad", zero_grad("optimizer zero_grad")),
+    patches = [(torch.Tensor, "backward", backward),
+               (torch.optim.Optimizer, "zero_grad", zero_grad("optimizer zero_grad")),
                (torch.nn.Module, "zero_grad", zero_grad("module zero_grad"))]
     patches += [(module, name, clip(name)) for module in (torch.nn.utils, torch.nn.utils.clip_grad)
                 for name in ("clip_grad_norm_", "clip_grad_norm", "clip_grad_value_")]

@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from check_assignment.kinds import check_names
+
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # where check_assignment and part1 import from
 
 

@@ -152,8 +152,8 @@ def check_layers(student):
     torch.manual_seed(student.seed)
     training = student.logits(model.train()(student.inputs(inputs)))
     evaluation = student.logits(model.eval()(student.inputs(inputs)))
-    problems = [f"{layers} LSTM layer(s), the course asks for lstm_num_layers = {LAYERS}"] if layers not in (0, LAYERS) \
-        else []
+    problems = [] if layers in (0, LAYERS) else [f"{layers} LSTM layer(s), the course asks for lstm_num_layers = "
+                                                 f"{LAYERS}"]
     if not torch.allclose(training, evaluation, rtol=1e-5, atol=1e-6):
         problems.append("with dropout_keep_prob 1.0 the training-mode logits differ from evaluation mode: is the "
                         "keep probability given as nn.LSTM's dropout, which is the probability of dropping?")

@@ -13,8 +13,8 @@ from uvadl2019.figures import finish_figure, panels
 from uvadl2019.files import output_folders, write_csv
 from uvadl2019.memory import check_fits
 from uvadl2019.seeding import derive_seed
-from part1.dataset import PalindromeDataset
 from part1.config import INITIALISATIONS, TrainConfig
+from part1.dataset import PalindromeDataset
 from part1.sweep.presets import PRESETS
 from part1.train import check_memory, make_model, train
 

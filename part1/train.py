@@ -4,19 +4,19 @@ from pathlib import Path
 
 import torch
 
-from uvadl2019.cli import progress_line, run_main
-from uvadl2019.environment import environment
-from uvadl2019.progress import progress
-from uvadl2019.device import resolve_device, torch_threads
 from uvadl2019 import evaluation
+from uvadl2019.cli import progress_line, run_main
+from uvadl2019.device import resolve_device, torch_threads
+from uvadl2019.environment import environment
 from uvadl2019.files import output_folders
 from uvadl2019.memory import check_fits
+from uvadl2019.progress import progress
 from uvadl2019.tensorboard import summary_writer
 from part1.config import parse_config
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
-from part1.sweep.runs import RunStore
 from part1.step import make_train_step
+from part1.sweep.runs import RunStore
 from part1.vanilla_rnn import VanillaRNN
 
 MODELS = {"RNN": VanillaRNN, "LSTM": LSTM}

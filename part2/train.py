@@ -17,11 +17,11 @@ from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from uvadl2019.cli import UserError, progress_line, run_main
-from uvadl2019.environment import environment
 from uvadl2019.device import resolve_device
+from uvadl2019.environment import environment
 from uvadl2019.files import atomic_write_text, output_folders
-from uvadl2019.progress import progress
 from uvadl2019.memory import check_fits
+from uvadl2019.progress import progress
 from uvadl2019.seeding import derive_seed
 from part2 import distributed
 from part2.checkpoint import CHECKPOINT, SAVED_KEYS, save_checkpoint

@@ -6,11 +6,11 @@ import shutil
 import pytest
 import torch
 
+from check_assignment.check import files_of
 from check_assignment.equations import LSTM_VARIANTS, RNN_VARIANTS, lstm_logits, rnn_logits
+from check_assignment.kinds import check_names
 from check_assignment.mapping import Piece, build, candidates, gate_hint
 from check_assignment.submissions import check_submissions
-from check_assignment.check import files_of
-from check_assignment.kinds import check_names
 from part1.lstm import LSTM
 from part1.vanilla_rnn import VanillaRNN
 from tests.helpers import REPO, assert_one_line_error, run_cli

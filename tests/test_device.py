@@ -5,9 +5,9 @@ import os
 import pytest
 import torch
 
-import start1
 from uvadl2019.cli import UserError
 from uvadl2019.device import resolve_device
+import start1
 from part1.fast import backend
 from part1.fast.backend import resolve
 from part1.sweep.config import SweepConfig

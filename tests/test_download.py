@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from part2.books import BOOKS, fetch, sha256
 from uvadl2019.cli import UserError
+from part2.books import BOOKS, fetch, sha256
 from tests.helpers import SHARED_DATA
 
 NAME = "book_TeX_calculus_made_easy.tex"  # the smallest course book

@@ -5,12 +5,11 @@ import json
 import pytest
 import torch
 
+from uvadl2019.cli import run_main
 import start1
 import start2
-from part2 import books
-from uvadl2019.cli import run_main
 from part1 import grads_over_time, train as part1_train
-from part2 import generate, temperature, train as part2_train
+from part2 import books, generate, temperature, train as part2_train
 from part2.checkpoint import load_checkpoint
 from part3 import example_graph, karate
 from tests.helpers import REPO

@@ -8,17 +8,16 @@ from dataclasses import fields
 
 import pytest
 
+from uvadl2019 import __version__
+from uvadl2019.cli import flag_of, run_main
 import start1
 import start2
 from check_assignment import __main__ as check_assignment
-from part2 import books, start
-from uvadl2019 import __version__
-from uvadl2019.cli import flag_of, run_main
 from part1 import grads_over_time, train as part1_train
 from part1.config import TrainConfig
 from part1.sweep import lottery
 from part1.sweep.config import SweepConfig
-from part2 import generate, pretrained, summarize, temperature, train as part2_train
+from part2 import books, generate, pretrained, start, summarize, temperature, train as part2_train
 from part2.config import TextTrainConfig
 from part3 import karate
 from tests.helpers import REPO

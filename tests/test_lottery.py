@@ -4,10 +4,18 @@ import json
 
 import pytest
 
-from part1.sweep.lottery import (CHANCE, LEARNED, fisher_exact, lottery_rows, markdown_table, outcome,
-                                 report_learned, wilson_interval)
-from part1.sweep.presets import REPORT_ACCURACY
 from uvadl2019.cli import UserError
+from part1.sweep.lottery import (
+    CHANCE,
+    LEARNED,
+    fisher_exact,
+    lottery_rows,
+    markdown_table,
+    outcome,
+    report_learned,
+    wilson_interval,
+)
+from part1.sweep.presets import REPORT_ACCURACY
 from tests.helpers import assert_one_line_error, run_cli
 
 

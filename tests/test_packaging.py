@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
 from uvadl2019.environment import revision
+from tests.helpers import REPO
 
 SOURCES = ["pyproject.toml", "README.md", "LICENSE", "uvadl2019", "part1", "part2", "part3", "check_assignment",
            "pretrained"]

@@ -1,11 +1,11 @@
 """The sweep records shipped in docs/part1_<preset>/ reproduce their summary, their table and the README's table."""
 import pytest
 
+from uvadl2019.files import read_jsonl, write_csv
 from part1.sweep.presets import REPORT_ACCURACY
 from part1.sweep.runs import RECORD_KEYS, check_record
 from part1.sweep.summary import markdown_table, summarize
 from tests.helpers import REPO
-from uvadl2019.files import read_jsonl, write_csv
 
 SHIPPED = sorted((REPO / "docs").glob("part1_*/runs.jsonl"))
 
