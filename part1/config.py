@@ -17,9 +17,9 @@ from uvadl2019.cli import (
 )
 from uvadl2019.device import DEVICE_HELP
 from part1.fast.backend import BACKENDS, IMPLEMENTATIONS
+from part1.recurrent import INITIALISATIONS
 
 MODEL_TYPES = ("RNN", "LSTM")
-INITIALISATIONS = ("xavier_normal", "uniform")
 IMPL_HELP = (f"fast: the hand-written backward through time with the device's native back end (cpp on the CPU, "
              f"triton on CUDA; else torch); reference: the plain autograd loop; "
              f"{', '.join(name for name in BACKENDS if name != 'reference')}: a back end by name. Same maths "

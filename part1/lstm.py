@@ -59,8 +59,7 @@ class LSTM(Recurrent):
             h, hidden = self.reference_loop(x, W_x, W_h, b, keep_hidden)
         else:  # the same, with part1.fast's hand-written backward
             h, hidden = LSTMSequence.apply(x, stack_weights(W_h, W_x, b), self._workspaces, cells), []
-        logits = torch.addmm(self.b_p, h, self.W_ph.t())  # p = W_ph h_T + b_p
-        return (logits, hidden) if keep_hidden else logits
+        return self.read_out(h, hidden, keep_hidden)
 
     def reference_loop(self, x, W_x, W_h, b, keep_hidden):
         """h_T (B, n) through the plain autograd loop over time; with keep_hidden also [h_1, ..., h_T]."""

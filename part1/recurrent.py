@@ -4,9 +4,11 @@ import math
 import torch
 from torch import nn
 
-from part1.config import IMPLEMENTATIONS, INITIALISATIONS
 from part1.fast import backend as backends
+from part1.fast.backend import IMPLEMENTATIONS
 from part1.fast.workspace import WorkspacePool
+
+INITIALISATIONS = ("xavier_normal", "uniform")
 
 
 def check_init(init):
@@ -45,6 +47,11 @@ class Recurrent(nn.Module):
         """The back end (a name in part1.fast.backend.BACKENDS) that trains this model where its parameters are."""
         W = self.W_ph
         return backends.resolve(self.impl, W.device, W.dtype)
+
+    def read_out(self, h, hidden, keep_hidden):
+        """The logits p = W_ph h_T + b_p (B, num_classes) of the last state h; with keep_hidden also [h_1, ..., h_T]."""
+        logits = torch.addmm(self.b_p, h, self.W_ph.t())
+        return (logits, hidden) if keep_hidden else logits
 
     def fast_cells(self, x, keep_hidden):
         """The cells of the fast path for x, or None for the reference loop. The reference loop also serves

@@ -173,8 +173,8 @@ def train(config, progress=True, device=None):
     """Train one model until it converges or runs out of steps; return (record, trained model).
 
     device: the run's device as prepared_device() gave it; None: prepared here."""
+    device = device or prepared_device(config)
     with torch_threads(config.num_threads):
-        device = device or prepared_device(config)
         graphed = uses_cuda_graph(config, device)
         run = Run(config, device, capturable=graphed)
         train_step = make_train_step(run.model, run.optimizer, config.max_norm, graphed)

@@ -32,8 +32,7 @@ class VanillaRNN(Recurrent):
         else:  # the same, with part1.fast's hand-written backward
             W = stack_weights(self.W_hh, self.W_hx, self.b_h)
             h, hidden = RNNSequence.apply(x, W, self._workspaces, cells), []
-        logits = torch.addmm(self.b_p, h, self.W_ph.t())  # p = W_ph h_T + b_p
-        return (logits, hidden) if keep_hidden else logits
+        return self.read_out(h, hidden, keep_hidden)
 
     def reference_loop(self, x, keep_hidden):
         """h_T (B, n) through the plain autograd loop over time; with keep_hidden also [h_1, ..., h_T]."""
