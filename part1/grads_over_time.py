@@ -15,7 +15,7 @@ from uvadl2019.memory import check_fits
 from uvadl2019.seeding import derive_seed
 from part1.config import INITIALISATIONS, TrainConfig
 from part1.dataset import PalindromeDataset
-from part1.sweep.presets import PRESETS
+from part1.presets import PRESETS
 from part1.train import check_memory, make_model, train
 
 GRADIENT_STREAM = 2  # the batch whose gradients are measured: neither training nor test data

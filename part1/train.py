@@ -15,8 +15,8 @@ from uvadl2019.tensorboard import summary_writer
 from part1.config import parse_config
 from part1.dataset import train_and_test_data
 from part1.lstm import LSTM
+from part1.records import RunStore
 from part1.step import make_train_step
-from part1.sweep.runs import RunStore
 from part1.vanilla_rnn import VanillaRNN
 
 MODELS = {"RNN": VanillaRNN, "LSTM": LSTM}

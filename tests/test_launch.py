@@ -6,8 +6,8 @@ import subprocess
 import pytest
 
 from uvadl2019.cli import UserError
+from part1.presets import plan
 from part1.sweep.launch import SubmititExecutor, record_path
-from part1.sweep.presets import plan
 from part1.sweep.run import run_sweep
 from tests.helpers import without_timing
 

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from uvadl2019.cli import UserError
+from part1.presets import REPORT_ACCURACY
 from part1.sweep.lottery import (
     CHANCE,
     LEARNED,
@@ -15,7 +16,6 @@ from part1.sweep.lottery import (
     report_learned,
     wilson_interval,
 )
-from part1.sweep.presets import REPORT_ACCURACY
 from tests.helpers import assert_one_line_error, run_cli
 
 

@@ -252,7 +252,7 @@ def test_workers_are_never_more_than_the_groups_and_exit_by_themselves(monkeypat
 
     monkeypatch.setattr(executors.multiprocessing, "get_context", lambda method: type("C", (), {"Pool": Pool}))
     monkeypatch.setattr(executors.backends, "resolve", lambda impl, device: "torch")
-    from part1.sweep.presets import plan
+    from part1.presets import plan
     runs = [[c] for c in plan("quick", models=["RNN"], lengths=[2], seeds=[1, 2])]
     executors.LocalExecutor(torch.device("cpu"), jobs=8)(runs, lambda record: None)
     assert sizes == [2]

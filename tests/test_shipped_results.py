@@ -2,8 +2,8 @@
 import pytest
 
 from uvadl2019.files import read_jsonl, write_csv
-from part1.sweep.presets import REPORT_ACCURACY
-from part1.sweep.runs import RECORD_KEYS, check_record
+from part1.presets import REPORT_ACCURACY
+from part1.records import RECORD_KEYS, check_record
 from part1.sweep.summary import markdown_table, summarize
 from tests.helpers import REPO
 

@@ -10,9 +10,9 @@ import time
 import pytest
 
 import start1
+from part1.presets import PRESETS, REPORT_ACCURACY, plan
+from part1.records import read_losses
 from part1.sweep import executors, run as sweep
-from part1.sweep.presets import PRESETS, REPORT_ACCURACY, plan
-from part1.sweep.runs import read_losses
 from part1.sweep.summary import markdown_table, plot_losses, summarize
 from tests.helpers import REPO, assert_one_line_error, run_cli
 

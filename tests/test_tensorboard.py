@@ -6,7 +6,7 @@ import pytest
 
 from uvadl2019.cli import UserError
 from uvadl2019.tensorboard import summary_writer
-from part1.sweep.runs import read_losses
+from part1.records import read_losses
 from part2 import train as part2_train
 from tests.helpers import assert_one_line_error, run_cli
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from uvadl2019.cli import Config, UserError, check_at_least, check_seeds, check_threads, max_norm_value, option
 from uvadl2019.device import DEVICE_HELP
 from part1.config import IMPL_HELP, IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES
-from part1.sweep.presets import PRESETS, plan
+from part1.presets import PRESETS, plan
 
 
 @dataclass(frozen=True)

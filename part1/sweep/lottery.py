@@ -15,9 +15,9 @@ from statistics import NormalDist, median
 from uvadl2019.cli import Config, UserError, option, parse_into, run_main
 from uvadl2019.files import atomic_write_text, ensure_writable_dir, read_jsonl, write_csv
 from part1.config import MODEL_TYPES, NOT_RUN_DEFINING
+from part1.presets import REPORT_ACCURACY
+from part1.records import RECORD_KEYS, check_record
 from part1.sweep.figures import plot_lottery
-from part1.sweep.presets import REPORT_ACCURACY
-from part1.sweep.runs import RECORD_KEYS, check_record
 
 LEARNED, CHANCE = 0.99, 0.2  # test accuracy: learned at or above LEARNED, at chance at or below CHANCE, else partial
 REPORT_SEEDS = 4  # the report's seeds per model and input length (42-45)

@@ -13,9 +13,10 @@ from uvadl2019.cli import UserError
 from uvadl2019.files import output_folders
 from uvadl2019.progress import progress
 from part1.config import key_of
+from part1.presets import PRESETS, REPORT_ACCURACY
+from part1.records import RunStore
+from part1.sweep.claims import Claims
 from part1.sweep.executors import choose_executor
-from part1.sweep.presets import PRESETS, REPORT_ACCURACY
-from part1.sweep.runs import Claims, RunStore
 from part1.sweep.summary import write_summary
 from part1.train import prepared_device
 

@@ -4,8 +4,8 @@ import math
 
 from uvadl2019.files import atomic_write_text, write_csv
 from part1.config import MODEL_TYPES
+from part1.records import CURVES, read_losses
 from part1.sweep.figures import plot_accuracy_vs_length, plot_loss_curves
-from part1.sweep.runs import CURVES, read_losses
 
 
 def summarize(records):

@@ -1,15 +1,12 @@
-"""The finished runs of a sweep: runs.jsonl, one record per line, keyed by the run's TrainConfig.key(); each
-run's training loss per step in curves/, a CSV file named in its record; and the claims of the runs in training.
-"""
+"""Finished runs: runs.jsonl, one record per line, keyed by the run's TrainConfig.key(); each run's training loss
+per step in curves/, a CSV file named in its record. part1.train appends to it, the sweep reads and appends."""
 import csv
 from pathlib import Path
-
-from filelock import FileLock, Timeout
 
 from uvadl2019.files import append_jsonl, read_jsonl, write_csv
 from part1.config import MODEL_TYPES, digest_of, key_of
 
-CURVES, CLAIMS = "curves", ".claims"
+CURVES = "curves"
 RECORD_KEYS = ("model_type", "input_length", "seed", "steps", "converged", "test_accuracy", "config")
 
 
@@ -67,36 +64,6 @@ class RunStore:
     def records(self, configs):
         """The records of the finished ones among `configs`, in their order."""
         return [self.done[c.key()] for c in configs if c in self]
-
-
-class Claims:
-    """The runs that processes sharing a sweep folder are training: a lock file per run, held while it trains, so
-    that two sweeps started at once train each run once. A killed process's claims are free again at once (the
-    operating system drops its locks)."""
-
-    def __init__(self, folder):
-        self.folder = Path(folder) / CLAIMS
-        self.held = {}
-
-    def take(self, config, wait=False):
-        """Claim the run of `config`; False when another process holds it (wait: until that one lets it go)."""
-        self.folder.mkdir(exist_ok=True)
-        lock = FileLock(self.folder / f"{digest_of(config.key())}.lock", timeout=-1 if wait else 0)
-        try:
-            lock.acquire()
-        except Timeout:
-            return False
-        self.held[config.key()] = lock
-        return True
-
-    def release(self, key):
-        lock = self.held.pop(key, None)
-        if lock is not None:
-            lock.release()
-
-    def release_all(self):
-        for key in list(self.held):
-            self.release(key)
 
 
 def read_losses(folder, record):
