@@ -64,32 +64,22 @@ class LoopStudent:
         return err.getvalue(), None
 
 
-@contextlib.contextmanager
-def observed(events):
-    """Record ('backward' | 'clip' | 'zero_grad' | 'step', detail) in `events` while the block runs; stop it with
-    EnoughSteps after STEPS optimizer steps. A backward() that finds the gradients of the optimized parameters
-    still non-zero from the last step is recorded as ('backward', 'accumulates')."""
+def recorders(events):
+    """The stand-ins that record ('backward' | 'clip' | 'zero_grad' | 'step', detail) in `events`: [(owner, name,
+    replacement)] for torch's functions, and the optimizer step's pre- and post-hook, which stops the loop with
+    EnoughSteps after STEPS steps. A backward() that finds the gradients of the optimized parameters still non-zero
+    from the last step is recorded as ('backward', 'accumulates')."""
     optimized = []
     originals = {"backward": torch.Tensor.backward, "clip_grad_norm_": torch.nn.utils.clip_grad_norm_,
                  "clip_grad_norm": torch.nn.utils.clip_grad_norm, "clip_grad_value_": torch.nn.utils.clip_grad_value_,
                  "optimizer zero_grad": torch.optim.Optimizer.zero_grad, "module zero_grad": torch.nn.Module.zero_grad}
 
-    def backward(tensor, *args, **kwargs):
-        stale = any(p.grad is not None and p.grad.any() for p in optimized)
-        events.append(("backward", "accumulates" if stale else ""))
-        return originals["backward"](tensor, *args, **kwargs)
-
-    def clip(name):
-        def clipped(*args, **kwargs):
-            events.append(("clip", name))
+    def recorded(name, kind):
+        def call(*args, **kwargs):
+            stale = kind == "backward" and any(p.grad is not None and p.grad.any() for p in optimized)
+            events.append((kind, "accumulates" if stale else name))
             return originals[name](*args, **kwargs)
-        return clipped
-
-    def zero_grad(name):
-        def zeroed(self, *args, **kwargs):
-            events.append(("zero_grad", ""))
-            return originals[name](self, *args, **kwargs)
-        return zeroed
+        return call
 
     def before_step(optimizer, args, kwargs):
         optimized[:] = [p for group in optimizer.param_groups for p in group["params"]]
@@ -99,11 +89,19 @@ def observed(events):
         if sum(kind == "step" for kind, _ in events) >= STEPS:
             raise EnoughSteps
 
-    patches = [(torch.Tensor, "backward", backward),
-               (torch.optim.Optimizer, "zero_grad", zero_grad("optimizer zero_grad")),
-               (torch.nn.Module, "zero_grad", zero_grad("module zero_grad"))]
-    patches += [(module, name, clip(name)) for module in (torch.nn.utils, torch.nn.utils.clip_grad)
+    patches = [(torch.Tensor, "backward", recorded("backward", "backward")),
+               (torch.optim.Optimizer, "zero_grad", recorded("optimizer zero_grad", "zero_grad")),
+               (torch.nn.Module, "zero_grad", recorded("module zero_grad", "zero_grad"))]
+    patches += [(module, name, recorded(name, "clip")) for module in (torch.nn.utils, torch.nn.utils.clip_grad)
                 for name in ("clip_grad_norm_", "clip_grad_norm", "clip_grad_value_")]
+    return patches, before_step, after_step
+
+
+@contextlib.contextmanager
+def observed(events):
+    """Record the training loop's events in `events` while the block runs (recorders()); stop it after STEPS
+    optimizer steps."""
+    patches, before_step, after_step = recorders(events)
     saved = [(owner, name, getattr(owner, name)) for owner, name, _ in patches]
     hooks = [register_optimizer_step_pre_hook(before_step), register_optimizer_step_post_hook(after_step)]
     for owner, name, replacement in patches:

@@ -53,12 +53,7 @@ def run_sweep(configs, runs_path, executor, seeds_together=False, quiet=False):
 
     try:
         while todo:
-            mine = [c for c in todo if claims.take(c)]
-            store.reload()  # what another process finished before we claimed it is not trained again
-            for c in mine:
-                if c in store:
-                    claims.release(c.key())
-            mine = store.missing(mine)
+            mine = claim_unfinished(todo, store, claims)
             if mine:
                 executor(seed_groups(mine, seeds_together), save)
             elif store.missing(todo):  # all claimed elsewhere: wait for the first, then look again
@@ -73,6 +68,16 @@ def run_sweep(configs, runs_path, executor, seeds_together=False, quiet=False):
         claims.release_all()
         bar.close()
     return store.records(configs)
+
+
+def claim_unfinished(configs, store, claims):
+    """The configs that this process claims and no process has finished; claims of finished ones are let go."""
+    mine = [c for c in configs if claims.take(c)]
+    store.reload()  # what another process finished before we claimed it is not trained again
+    for c in mine:
+        if c in store:
+            claims.release(c.key())
+    return store.missing(mine)
 
 
 def announce(bar, record):
