@@ -24,9 +24,10 @@ from torch import nn
 from uvadl2019.device import resolve_device
 from part1.dataset import PalindromeDataset
 from part1.fast import backend
+from part1.fast.graphs import WARMUP_STEPS
 from part1.lstm import LSTM
 from part1.presets import PRESETS
-from part1.step import WARMUP_STEPS, make_train_steps
+from part1.train import make_train_steps
 from part1.vanilla_rnn import VanillaRNN
 from part2.model import TextGenerationModel
 

@@ -11,7 +11,7 @@ import torch
 from benchmarks.bench_rnn import B, implementations, make_step, time_steps
 from part1.dataset import PalindromeDataset
 from part1.fast.cells_triton import Tile
-from part1.step import WARMUP_STEPS
+from part1.fast.graphs import WARMUP_STEPS
 
 TILES = [  # rows (hidden units), cols (batch columns), inner chunk, warps
     (16, 16, 16, 4), (16, 16, 32, 4), (16, 16, 64, 4), (16, 16, 128, 4), (16, 16, 64, 2), (16, 16, 128, 2),

@@ -3,6 +3,7 @@ import time
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from uvadl2019 import evaluation
 from uvadl2019.cli import progress_line, run_main
@@ -14,14 +15,46 @@ from uvadl2019.progress import progress
 from uvadl2019.tensorboard import summary_writer
 from part1.config import parse_config
 from part1.dataset import train_and_test_data
+from part1.fast.graphs import GraphedTrainSteps, TrainSteps
 from part1.lstm import LSTM
 from part1.records import RunStore
-from part1.step import make_train_step
 from part1.vanilla_rnn import VanillaRNN
 
 MODELS = {"RNN": VanillaRNN, "LSTM": LSTM}
 CONVERGENCE_WINDOW = 100  # the report's rule compares the loss with the mean of 100 earlier losses
 BOARD_EVERY = 100  # TensorBoard's interval where print_every is 0
+
+
+class TrainStep:
+    """step(inputs, targets) -> (loss, logits), both detached; max_norm None: no gradient clipping."""
+
+    def __init__(self, model, optimizer, max_norm):
+        self.model, self.optimizer, self.max_norm = model, optimizer, max_norm
+
+    def __call__(self, inputs, targets):
+        self.optimizer.zero_grad(set_to_none=True)
+        logits = self.model(inputs)
+        loss = F.cross_entropy(logits, targets)
+        loss.backward()
+        if self.max_norm is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm=self.max_norm)
+        self.optimizer.step()
+        return loss.detach(), logits.detach()
+
+
+def make_train_step(model, optimizer, max_norm, graphed):
+    """The training step of one model: step(inputs, targets) -> (loss, logits); as a CUDA graph when graphed."""
+    step = TrainStep(model, optimizer, max_norm)
+    if not graphed:
+        return step
+    graph = GraphedTrainSteps([step])
+    return lambda inputs, targets: graph([(inputs, targets)])[0]
+
+
+def make_train_steps(models, optimizers, max_norm, graphed):
+    """One training step for each (model, optimizer), taken together: as one CUDA graph when graphed."""
+    steps = [TrainStep(model, optimizer, max_norm) for model, optimizer in zip(models, optimizers)]
+    return (GraphedTrainSteps if graphed else TrainSteps)(steps)
 
 
 def make_model(config, device):

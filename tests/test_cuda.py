@@ -9,7 +9,7 @@ from torch import nn
 
 from part1.config import TrainConfig
 from part1.lstm import LSTM
-from part1.together import train_together
+from part1.sweep.together import train_together
 from part1.train import train
 from part1.vanilla_rnn import VanillaRNN
 from tests.helpers import check_against_pytorch, without_timing

@@ -3,7 +3,7 @@ from contextlib import contextmanager
 
 import torch
 
-from part1.step import GraphedTrainSteps
+from part1.fast.graphs import GraphedTrainSteps
 
 
 class RecordingStream:

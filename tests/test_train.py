@@ -10,7 +10,7 @@ from part1.fast import backend
 from part1.lstm import LSTM
 from part1.presets import plan
 from part1.records import read_losses
-from part1.together import train_together
+from part1.sweep.together import train_together
 from part1.train import evaluate, has_converged, make_optimizer, train
 from tests.helpers import assert_one_line_error, quick_config, run_cli, without_timing
 

@@ -11,7 +11,7 @@ import sys
 
 from uvadl2019.cli import UserError, cores
 from part1.fast import backend as backends
-from part1.together import train_together
+from part1.sweep.together import train_together
 from part1.train import train
 
 TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"

@@ -1,11 +1,10 @@
 """Runs that differ only in their seed, trained side by side: on CUDA as branches of one CUDA graph
-(part1.step.make_train_steps), which the GPU runs at the same time; on the CPU in turns. The sweep uses it for
+(part1.train.make_train_steps), which the GPU runs at the same time; on the CPU in turns. The sweep uses it for
 --seeds_together."""
 import time
 
 from uvadl2019.device import torch_threads
-from part1.step import make_train_steps
-from part1.train import Run, prepared_device, progress_bar, uses_cuda_graph
+from part1.train import Run, make_train_steps, prepared_device, progress_bar, uses_cuda_graph
 
 
 def train_together(configs, progress=True, on_record=None, device=None):

@@ -1,27 +1,9 @@
-"""Training steps (forward, last-step cross-entropy, backward, clipping, optimizer), eager or as one CUDA graph."""
+"""Training steps of several models taken together: in turns, or captured once as one CUDA graph and replayed."""
 from contextlib import contextmanager
 
 import torch
-import torch.nn.functional as F
 
 WARMUP_STEPS = 3  # eager steps before a capture: lazy initialisation (optimizer state, buffers) must not be captured
-
-
-class TrainStep:
-    """step(inputs, targets) -> (loss, logits), both detached; max_norm None: no gradient clipping."""
-
-    def __init__(self, model, optimizer, max_norm):
-        self.model, self.optimizer, self.max_norm = model, optimizer, max_norm
-
-    def __call__(self, inputs, targets):
-        self.optimizer.zero_grad(set_to_none=True)
-        logits = self.model(inputs)
-        loss = F.cross_entropy(logits, targets)
-        loss.backward()
-        if self.max_norm is not None:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm=self.max_norm)
-        self.optimizer.step()
-        return loss.detach(), logits.detach()
 
 
 class TrainSteps:
@@ -106,18 +88,3 @@ def branch(fork, stream):
     with torch.cuda.stream(stream):
         yield
     fork.wait_stream(stream)
-
-
-def make_train_step(model, optimizer, max_norm, graphed):
-    """The training step of one model: step(inputs, targets) -> (loss, logits); as a CUDA graph when graphed."""
-    step = TrainStep(model, optimizer, max_norm)
-    if not graphed:
-        return step
-    graph = GraphedTrainSteps([step])
-    return lambda inputs, targets: graph([(inputs, targets)])[0]
-
-
-def make_train_steps(models, optimizers, max_norm, graphed):
-    """One training step for each (model, optimizer), taken together: as one CUDA graph when graphed."""
-    steps = [TrainStep(model, optimizer, max_norm) for model, optimizer in zip(models, optimizers)]
-    return (GraphedTrainSteps if graphed else TrainSteps)(steps)
