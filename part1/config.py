@@ -16,12 +16,13 @@ from uvadl2019.cli import (
     parse_into,
 )
 from uvadl2019.device import DEVICE_HELP
-from part1.fast.backend import BACKENDS, IMPLEMENTATIONS
+from part1.fast.backend import BACKENDS, DEVICE_NAMES, IMPLEMENTATIONS
 from part1.recurrent import INITIALISATIONS
 
 MODEL_TYPES = ("RNN", "LSTM")
-IMPL_HELP = (f"fast: the hand-written backward through time with the device's native back end (cpp on the CPU, "
-             f"triton on CUDA; else torch); reference: the plain autograd loop; "
+NATIVE = ", ".join(f"{b.name} on {DEVICE_NAMES[b.device_type]}" for b in BACKENDS.values() if b.device_type)
+IMPL_HELP = (f"fast: the hand-written backward through time with the device's native back end ({NATIVE}; else "
+             f"torch); reference: the plain autograd loop; "
              f"{', '.join(name for name in BACKENDS if name != 'reference')}: a back end by name. Same maths "
              f"(default: fast)")
 # Options that change how a run is carried out or reported, not what it computes.

@@ -8,6 +8,7 @@ float32 CPU tensors, triton for float32 CUDA ones), or torch, with one line sayi
 A new back end is a module with its cells and one line in BACKENDS.
 """
 import functools
+import importlib
 import sys
 from dataclasses import dataclass
 from typing import Callable, Protocol
@@ -38,32 +39,19 @@ class FusedLoops(Protocol):
     def backward(self, ws, dh): ...
 
 
-def _torch_cells(triton_tiles):
-    from part1.fast import cells_torch
-    return cells_torch
+def cells_module(name):
+    """missing() and make(triton_tiles) of the cells module `name`, which says what it needs and builds its cells;
+    imported on first call (Triton's module needs Triton)."""
+    def missing():
+        try:
+            module = importlib.import_module(name)
+        except ImportError as e:
+            return f"{e.name or name} is not installed"
+        return module.missing()
 
-
-def _cpp_cells(triton_tiles):
-    from part1.fast import cells_cpp
-    return cells_cpp.load()
-
-
-def _cpp_missing():
-    from part1.fast import cells_cpp
-    return cells_cpp.build()[1]
-
-
-def _triton_kernels(triton_tiles):
-    from part1.fast.cells_triton import TritonKernels
-    return TritonKernels(triton_tiles)
-
-
-def _triton_missing():
-    try:
-        from part1.fast import cells_triton  # noqa: F401
-    except ImportError:
-        return "Triton is not installed"
-    return None
+    def make(triton_tiles):
+        return importlib.import_module(name).make(triton_tiles)
+    return dict(missing=missing, make=make)
 
 
 @dataclass(frozen=True)
@@ -82,9 +70,9 @@ class Backend:
 
 BACKENDS = {b.name: b for b in (
     Backend("reference"),
-    Backend("torch", make=_torch_cells),
-    Backend("cpp", "cpu", torch.float32, _cpp_missing, _cpp_cells),
-    Backend("triton", "cuda", torch.float32, _triton_missing, _triton_kernels),
+    Backend("torch", **cells_module("part1.fast.cells_torch")),
+    Backend("cpp", "cpu", torch.float32, **cells_module("part1.fast.cells_cpp")),
+    Backend("triton", "cuda", torch.float32, **cells_module("part1.fast.cells_triton")),
 )}
 IMPLEMENTATIONS = ("fast", *BACKENDS)
 DEVICE_NAMES = {"cpu": "CPU", "cuda": "CUDA"}

@@ -52,6 +52,16 @@ def load():
     return build()[0]
 
 
+def missing():
+    """Why the cells cannot be built here (no compiler, say), or None."""
+    return build()[1]
+
+
+def make(triton_tiles=None):
+    """The compiled cells (built on first use)."""
+    return load()
+
+
 def openmp_flags():
     """Compile and link flags that let at::parallel_for share a cell out over PyTorch's threads (in code compiled
     without OpenMP it runs the cell whole). Only with GCC on Linux, where PyTorch runs on GNU OpenMP: linked to the

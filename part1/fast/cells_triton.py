@@ -147,6 +147,16 @@ def _lstm_backward(W, dz_next, dh_last, z, c_prev, tanh_c, q, dc_carry, dz, n, B
     tl.store(dc_carry + off, dc * f, mask=m)
 
 
+def missing():
+    """Why the kernels cannot run here: never, once this module imports (it needs Triton)."""
+    return None
+
+
+def make(tiles=None):
+    """The kernels, with a Tile per model type (None: the tuned ones)."""
+    return TritonKernels(tiles)
+
+
 class TritonKernels:
     """The triton back end: whole forward and backward loops, one kernel launch per step, with a tile per model."""
     FUSED = True  # runs whole loops, not one step at a time
