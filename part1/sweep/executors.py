@@ -11,21 +11,9 @@ import sys
 
 from uvadl2019.cli import UserError, cores
 from part1.fast import backend as backends
-from part1.sweep.together import train_together
-from part1.train import train
+from part1.sweep.together import train_group
 
 TRACKER_QUIET = "ignore::UserWarning:multiprocessing.resource_tracker"
-
-
-def train_group(group, save, progress=True, device=None):
-    """Train one run, or several seeds side by side; save(record) as each finishes; return the records.
-
-    device: the resolved device, the runs checked against its memory; None: resolved and checked here."""
-    if len(group) == 1:
-        record, _ = train(group[0], progress, device)
-        save(record)
-        return [record]
-    return [record for record, _ in train_together(group, progress, on_record=save, device=device)]
 
 
 def train_quietly(group, device):

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from uvadl2019.cli import UserError
 from uvadl2019.files import atomic_write_text
 from part1.config import digest_of
-from part1.sweep.executors import train_group
+from part1.sweep.together import train_group
 
 
 def record_path(jobs_dir, item):

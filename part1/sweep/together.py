@@ -1,10 +1,10 @@
-"""Runs that differ only in their seed, trained side by side: on CUDA as branches of one CUDA graph
-(part1.train.make_train_steps), which the GPU runs at the same time; on the CPU in turns. The sweep uses it for
---seeds_together."""
+"""A sweep's unit of work, a group of runs: one run, or runs that differ only in their seed trained side by side,
+on CUDA as branches of one CUDA graph (part1.train.make_train_steps), which the GPU runs at the same time; on the
+CPU in turns (--seeds_together). The local and the SLURM executors both train their groups here."""
 import time
 
 from uvadl2019.device import torch_threads
-from part1.train import Run, make_train_steps, prepared_device, progress_bar, uses_cuda_graph
+from part1.train import Run, make_train_steps, prepared_device, progress_bar, train, uses_cuda_graph
 
 
 def train_together(configs, progress=True, on_record=None, device=None):
@@ -47,3 +47,14 @@ def train_together(configs, progress=True, on_record=None, device=None):
             if record is None:
                 finish(i, step, False)
         return [(record, r.model) for record, r in zip(records, runs)]
+
+
+def train_group(group, save, progress=True, device=None):
+    """Train one run, or several seeds side by side; save(record) as each finishes; return the records.
+
+    device: the resolved device, the runs checked against its memory; None: resolved and checked here."""
+    if len(group) == 1:
+        record, _ = train(group[0], progress, device)
+        save(record)
+        return [record]
+    return [record for record, _ in train_together(group, progress, on_record=save, device=device)]
