@@ -1,5 +1,6 @@
 """Helpers shared by the tests: running the commands as a user would, and the models against references."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,14 @@ def quick_config(model_type, **overrides):
 
 def without_timing(record):
     return {k: v for k, v in record.items() if k not in ("wall_seconds", "seeds_together")}
+
+
+def slurm_node_idle():
+    """Whether a SLURM cluster answers here with an idle node (.ci/slurm-up starts one)."""
+    if shutil.which("sinfo") is None:
+        return False
+    try:
+        states = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True, timeout=10).stdout
+    except subprocess.TimeoutExpired:
+        return False
+    return "idle" in states

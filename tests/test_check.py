@@ -13,7 +13,7 @@ from check_assignment.mapping import Piece, build, candidates, gate_hint
 from check_assignment.submissions import check_submissions
 from part1.lstm import LSTM
 from part1.vanilla_rnn import VanillaRNN
-from tests.helpers import REPO, assert_one_line_error, run_cli
+from tests.helpers import REPO, assert_one_line_error, run_cli, slurm_node_idle
 
 STUDENTS = REPO / "tests" / "students"
 TIME_LIMIT = 40  # seconds per file: the hanging file takes this long, the others a few seconds
@@ -201,3 +201,15 @@ def test_a_part_folder_is_checked_alone_and_a_single_file_by_its_place():
     assert kinds(STUDENTS / "package_fall" / "part1") == ["VanillaRNN", "LSTM", "train.py (part 1)"]
     assert kinds(STUDENTS / "package_fall" / "part2" / "train.py") == ["train.py (part 2)"]
     assert kinds(STUDENTS / "other_style" / "part2" / "model.py") == ["TextGenerationModel"]
+
+
+@pytest.mark.skipif(not slurm_node_idle(), reason="no SLURM cluster with an idle node here (.ci/slurm-up starts "
+                                                  "one); the submitit local-executor test runs the same code path")
+def test_submissions_on_slurm(tmp_path):
+    shutil.copytree(STUDENTS / "relu", tmp_path / "in" / "relu")
+    (tmp_path / "out").mkdir()
+    slurm = dict(cluster="slurm", timeout_min=5, poll_seconds=2)
+    (record,) = check_submissions(tmp_path / "in", tmp_path / "out", None, dict(seed=42, time_limit=TIME_LIMIT,
+                                                                                   memory_limit=2048), slurm)
+    assert record["submission"] == "relu"
+    assert [(r["check"], r["status"]) for r in record["results"] if r["status"] != "pass"] == [("equations", "fail")]

@@ -1,7 +1,5 @@
 """start1's submitit launcher: through the local executor here, and through SLURM where one runs."""
 import json
-import shutil
-import subprocess
 
 import pytest
 
@@ -9,7 +7,7 @@ from uvadl2019.cli import UserError
 from part1.presets import plan
 from part1.sweep.launch import SubmititExecutor, record_path
 from part1.sweep.run import run_sweep
-from tests.helpers import without_timing
+from tests.helpers import slurm_node_idle, without_timing
 
 pytest.importorskip("submitit")
 
@@ -78,17 +76,6 @@ def test_records_of_jobs_whose_launcher_died_are_adopted(tmp_path):
     path.write_text(json.dumps(orphan))
     records = run_sweep_submitit(configs, runs)
     assert records[0] == orphan and len(job_folders(runs)) == 1
-
-
-def slurm_node_idle():
-    """Whether a SLURM cluster answers here with an idle node (.ci/slurm-up starts one)."""
-    if shutil.which("sinfo") is None:
-        return False
-    try:
-        states = subprocess.run(["sinfo", "-h", "-o", "%t"], capture_output=True, text=True, timeout=10).stdout
-    except subprocess.TimeoutExpired:
-        return False
-    return "idle" in states
 
 
 @pytest.mark.skipif(not slurm_node_idle(), reason="no SLURM cluster with an idle node here (.ci/slurm-up starts "
