@@ -13,13 +13,12 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from uvadl2019.cli import UserError, progress_line, run_main
 from uvadl2019.device import resolve_device
 from uvadl2019.environment import environment
-from uvadl2019.files import atomic_write_text, output_folders
+from uvadl2019.files import atomic_write_text, claim, output_folders
 from uvadl2019.memory import check_fits
 from uvadl2019.progress import progress
 from uvadl2019.seeding import derive_seed
@@ -97,12 +96,10 @@ def claim_folders(folders):
     for folder, option in folders:
         if folder is None or folder.resolve() in claimed:
             continue
-        lock = FileLock(folder / ".training.lock", timeout=0)
-        try:
-            lock.acquire()
-        except Timeout:
+        lock = claim(folder / ".training.lock")
+        if lock is None:
             raise UserError(f"another process is training into '{folder}'; wait for it to finish or choose another "
-                            f"{option}") from None
+                            f"{option}")
         locks.append(lock)
         claimed.add(folder.resolve())
     return locks

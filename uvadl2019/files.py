@@ -12,7 +12,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 from uvadl2019.cli import UserError
 
@@ -140,6 +140,17 @@ def sha256(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def claim(path, wait=False):
+    """Take the lock file `path` for this process: the held FileLock, or None where another process holds it (wait:
+    until it lets go). The operating system drops a killed process's locks, so its claims are free again at once."""
+    lock = FileLock(path, timeout=-1 if wait else 0)
+    try:
+        lock.acquire()
+    except Timeout:
+        return None
+    return lock
 
 
 def lock_of(path):

@@ -1,8 +1,7 @@
 """The claims of the runs in training: a lock file per run, so that two sweeps into one folder train each run once."""
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
+from uvadl2019.files import claim
 from part1.config import digest_of
 
 CLAIMS = ".claims"
@@ -20,10 +19,8 @@ class Claims:
     def take(self, config, wait=False):
         """Claim the run of `config`; False when another process holds it (wait: until that one lets it go)."""
         self.folder.mkdir(exist_ok=True)
-        lock = FileLock(self.folder / f"{digest_of(config.key())}.lock", timeout=-1 if wait else 0)
-        try:
-            lock.acquire()
-        except Timeout:
+        lock = claim(self.folder / f"{digest_of(config.key())}.lock", wait)
+        if lock is None:
             return False
         self.held[config.key()] = lock
         return True
