@@ -3,11 +3,8 @@
 On several processes: torchrun --standalone --nproc_per_node N -m part2.train --txt_file BOOK
 (DistributedDataParallel; NCCL on GPUs, gloo on CPUs; rank 0 writes everything).
 """
-import signal
 import tempfile
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from uvadl2019.cli import UserError, progress_line, run_main
+from uvadl2019.cli import UserError, progress_line, run_main, stop_now, stop_requests
 from uvadl2019.device import resolve_device
 from uvadl2019.environment import environment
 from uvadl2019.files import atomic_write_text, claim, output_folders
@@ -251,33 +248,6 @@ def train_and_log(run, step, validation, sample_lengths, say):
         if run.board is not None:  # Markdown: two spaces end a line
             run.board.add_text("samples", "  \n".join(lines), step)
     return row
-
-
-@contextmanager
-def stop_requests(deferred=True):
-    """While training: Ctrl-C and SIGTERM only ask the loop to stop, at the end of the step, so that the step
-    reached can be checkpointed; yields the list of the signals received. deferred False (several processes, or
-    not the main thread): they act at once, as usual."""
-    received = []
-    if not deferred or threading.current_thread() is not threading.main_thread():
-        yield received
-        return
-    previous = {signum: signal.signal(signum, lambda signum, frame: received.append(signum))
-                for signum in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield received
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-def stop_now(signum, left):
-    """Act on the signal `signum` received during training as its own handler would, saying what is `left`."""
-    try:
-        signal.raise_signal(signum)
-    except KeyboardInterrupt:
-        raise KeyboardInterrupt(left) from None
-    raise KeyboardInterrupt(left)  # a signal whose handler returned
 
 
 def dry_run(config):

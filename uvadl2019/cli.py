@@ -1,9 +1,12 @@
-"""Command-line plumbing: user mistakes become one line on stderr and exit code 2, never a traceback."""
+"""Command-line plumbing: user mistakes become one line on stderr and exit code 2, never a traceback; Ctrl-C and
+SIGTERM end a command in one line (run_main), or wait for the end of a training step (stop_requests)."""
 import argparse
 import math
 import os
 import signal
 import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import asdict, field, fields, replace
 from datetime import datetime
 
@@ -47,6 +50,33 @@ def run_main(main, prog, interrupted="nothing was written"):
         sys.exit(128 + (signals[0] if signals else signal.SIGINT))
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def stop_requests(deferred=True):
+    """While training: Ctrl-C and SIGTERM only ask the loop to stop, at the end of the step, so that the step
+    reached can be checkpointed; yields the list of the signals received. deferred False (several processes, or
+    not the main thread): they act at once, as usual."""
+    received = []
+    if not deferred or threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+    previous = {signum: signal.signal(signum, lambda signum, frame: received.append(signum))
+                for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield received
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def stop_now(signum, left):
+    """Act on the signal `signum` received during training as its own handler would, saying what is `left`."""
+    try:
+        signal.raise_signal(signum)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(left) from None
+    raise KeyboardInterrupt(left)  # a signal whose handler returned
 
 
 def progress_line(step, train_steps, batch_size, examples_per_second, accuracy, loss):
