@@ -9,8 +9,8 @@ from pathlib import Path
 from uvadl2019.cli import Config, UserError, option, parse_into, run_main
 from uvadl2019.files import atomic_write_text, ensure_writable_dir, sha256
 from uvadl2019.locations import CHECKOUT, pretrained_dir
-from part2.checkpoint import MODEL_KEYS, load_checkpoint, load_model, save_checkpoint
 from part2.config import NOT_RUN_DEFINING
+from part2.longrun.checkpoint import MODEL_KEYS, load_checkpoint, load_model, save_checkpoint
 
 FOLDER = pretrained_dir()
 NAME = "democracy_lstm.pt"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from uvadl2019.cli import Config, UserError, option, parse_into, run_main
 from uvadl2019.files import atomic_write_text, ensure_writable_dir, read_utf8, write_csv
-from part2.checkpoint import CHECKPOINT, MODEL_KEYS, load_checkpoint, model_from_state
-from part2.logs import METRIC_FIELDS, METRICS, SAMPLES
+from part2.longrun.checkpoint import CHECKPOINT, MODEL_KEYS, load_checkpoint, model_from_state
+from part2.longrun.logs import METRIC_FIELDS, METRICS, SAMPLES
 from part2.plots import plot_long_run
 from part2.sample import complete
 

@@ -15,21 +15,20 @@ from tqdm import tqdm
 from uvadl2019.cli import UserError, progress_line, run_main, stop_now, stop_requests
 from uvadl2019.device import resolve_device
 from uvadl2019.environment import environment
-from uvadl2019.files import atomic_write_text, claim, output_folders
+from uvadl2019.files import atomic_write_text, output_folders
 from uvadl2019.memory import check_fits
 from uvadl2019.progress import progress
 from uvadl2019.seeding import derive_seed
-from part2 import distributed
-from part2.checkpoint import CHECKPOINT, SAVED_KEYS, save_checkpoint
 from part2.config import parse_config
 from part2.dataset import TextDataset
-from part2.logs import FIGURE, METRICS, SAMPLES, metrics_row, write_samples
+from part2.longrun import distributed
+from part2.longrun.checkpoint import CHECKPOINT, SAVED_KEYS, save_checkpoint
+from part2.longrun.folders import OWNER, check_folders, claim_folders
+from part2.longrun.logs import FIGURE, METRICS, SAMPLES, metrics_row, plot_training, write_samples
+from part2.longrun.resume import resume, rng_state
 from part2.model import TextGenerationModel
-from part2.plots import plot_training
-from part2.resume import resume, rng_state
 
 DATA_STREAM, SAMPLE_STREAM, DROPOUT_STREAM = 0, 1, 2  # the run's random streams (uvadl2019.seeding.derive_seed)
-OWNER = ".run_folder"  # in a --summary_path folder: the --out_dir of the run whose metrics it holds
 
 
 # --- set-up -------------------------------------------------------------------------------------------------------
@@ -84,43 +83,6 @@ def bytes_needed(config, vocab_size):
 def make_model(config, vocab_size, device):
     return TextGenerationModel(config.batch_size, config.seq_length, vocab_size, config.lstm_num_hidden,
                                config.lstm_num_layers, device=device, dropout=1.0 - config.dropout_keep_prob)
-
-
-def claim_folders(folders):
-    """Process 0's locks on the folders the run writes, (path, option) pairs, held while it trains: a second run
-    into any of them is refused."""
-    locks, claimed = [], set()
-    for folder, option in folders:
-        if folder is None or folder.resolve() in claimed:
-            continue
-        lock = claim(folder / ".training.lock")
-        if lock is None:
-            raise UserError(f"another process is training into '{folder}'; wait for it to finish or choose another "
-                            f"{option}")
-        locks.append(lock)
-        claimed.add(folder.resolve())
-    return locks
-
-
-def check_folders(config, out_dir, summary_dir):
-    """Under the folders' locks: --resume needs a checkpoint in --out_dir and a new run needs none there, and
-    the summary folder may hold no other run's metrics."""
-    if config.resume and not (out_dir / CHECKPOINT).is_file():
-        raise UserError(f"--resume: '{out_dir}' holds no {CHECKPOINT} to continue; check --out_dir, or leave out "
-                        f"--resume to start a new run")
-    if not config.resume and (out_dir / CHECKPOINT).exists():
-        raise UserError(f"'{out_dir}' already holds a run ({CHECKPOINT}); add --resume to continue it or choose "
-                        f"another --out_dir")
-    owner = summary_owner(summary_dir)
-    if owner != out_dir.resolve() and any((summary_dir / name).exists() for name in (METRICS, FIGURE)):
-        option = "--summary_path" if config.summary_path else "--out_dir"
-        raise UserError(f"'{summary_dir}' holds the {METRICS} of the run in '{owner}'; choose another {option}")
-
-
-def summary_owner(summary_dir):
-    """The folder of the run whose metrics `summary_dir` holds: the one its OWNER file names, else itself."""
-    marker = summary_dir / OWNER
-    return Path(marker.read_text(encoding="utf-8").strip()) if marker.is_file() else summary_dir.resolve()
 
 
 def set_up(config, out_dir, summary_dir, board_dir):

@@ -10,7 +10,7 @@ import start1
 import start2
 from part1 import grads_over_time, train as part1_train
 from part2 import books, generate, temperature, train as part2_train
-from part2.checkpoint import load_checkpoint
+from part2.longrun.checkpoint import load_checkpoint
 from part3 import example_graph, karate
 from tests.helpers import REPO
 

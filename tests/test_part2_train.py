@@ -7,8 +7,8 @@ import torch.nn.functional as F
 
 from uvadl2019.environment import environment
 from part2 import train as part2_train
-from part2.checkpoint import load_checkpoint
 from part2.config import parse_config
+from part2.longrun.checkpoint import load_checkpoint
 from tests.helpers import TINY, assert_one_line_error, run_cli
 
 

@@ -7,8 +7,8 @@ import torch
 from uvadl2019.cli import UserError
 from uvadl2019.files import sha256
 from part2 import pretrained, summarize, train as part2_train
-from part2.checkpoint import MODEL_KEYS, load_model
 from part2.dataset import TextDataset
+from part2.longrun.checkpoint import MODEL_KEYS, load_model
 from part2.plots import running_mean
 from part2.sample import complete
 from tests.helpers import TINY, assert_one_line_error, run_cli

@@ -15,7 +15,7 @@ from uvadl2019.cli import UserError
 from uvadl2019.files import append_jsonl, atomic_write_text, ensure_writable_dir, read_jsonl
 from part1.fast import cells_cpp
 from part1.sweep import executors
-from part2.checkpoint import load_checkpoint
+from part2.longrun.checkpoint import load_checkpoint
 from tests.helpers import REPO
 
 APPEND = """

@@ -5,9 +5,9 @@ from tqdm import tqdm
 
 from uvadl2019.cli import UserError
 from uvadl2019.tensorboard import summary_writer
-from part2.checkpoint import CHECKPOINT, load_checkpoint
 from part2.config import NOT_RUN_DEFINING
-from part2.logs import log_session, truncate_logs
+from part2.longrun.checkpoint import CHECKPOINT, load_checkpoint
+from part2.longrun.logs import log_session, truncate_logs
 
 
 def rng_state(dataset, device):

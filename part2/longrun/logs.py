@@ -1,10 +1,12 @@
-"""What a part 2 run logs: metrics.csv (training batch and validation), samples_over_training.txt, and both cut
-back to a checkpoint's step when the run resumes."""
+"""What a part 2 run logs: metrics.csv (training batch and validation) with its figure, samples_over_training.txt,
+sessions.jsonl, and the logs cut back to a checkpoint's step when the run resumes."""
+import csv
 import math
 from datetime import datetime, timezone
 
 from uvadl2019 import evaluation
 from uvadl2019.environment import environment
+from uvadl2019.figures import finish_figure, panels
 from uvadl2019.files import append_jsonl, append_line, atomic_write_text, keep_lines
 from part2.sample import training_samples
 
@@ -82,3 +84,25 @@ def log_session(summary_dir, step):
     code revision), so that the metrics of a run resumed across machines or code say what made each part."""
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     append_jsonl(summary_dir / SESSIONS, {"step": step, "started": started, **environment()})
+
+
+def plot_training(metrics_path, path=None):
+    """Two panels, accuracy and loss against the step: training rows as lines, validation as markers; the Figure
+    (None without rows), saved as PNG at `path` when given."""
+    with open(metrics_path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return None
+    steps = [int(r["step"]) for r in rows]
+    val = [r for r in rows if r["val_loss"]]
+    fig, (ax_acc, ax_loss) = panels(2, 5.5, 4.2)
+    for ax, key in ((ax_acc, "accuracy"), (ax_loss, "loss")):
+        ax.plot(steps, [float(r[key]) for r in rows], linewidth=0.8, label="training batch")
+        if val:
+            ax.plot([int(r["step"]) for r in val], [float(r["val_" + key]) for r in val], "o-",
+                    label="validation (held-out 5%)")
+        ax.set_xlabel("training step")
+        ax.set_ylabel(key)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    return finish_figure(fig, "Character LSTM: accuracy and loss over training", path)

@@ -1,0 +1,2 @@
+"""What lets a long part 2 run last: checkpoints and resuming, the folders' claims and checks, the logs with the
+training figure and the sessions, and the distributed processes (torchrun)."""
