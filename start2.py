@@ -2,10 +2,10 @@
 
 python start2.py                 # quick preset: a visibly learning model in minutes on a CPU
 python start2.py --preset paper  # the report's run: 1,000,000 steps
-(python -m part2.start is the same command, also where the package is pip-installed)
+(python -m part2.paper.start is the same command, also where the package is pip-installed)
 """
 from uvadl2019.cli import run_main
-from part2.start import main as start_main
+from part2.paper.start import main as start_main
 
 
 def main(argv=None):

@@ -64,13 +64,6 @@ class TextTrainConfig(Config):
 
 
 
-PRESETS = {  # start2.py's runs, as changes to the defaults above (the report's model, batch and schedule)
-    "quick": dict(train_steps=12000, print_every=100, sample_every=1000),
-    # The report's code parsed --max_norm but never clipped part 2's gradients.
-    "paper": dict(dropout_keep_prob=0.85, max_norm=None, print_every=100, eval_every=5000, checkpoint_every=5000),
-}
-
-
 def parse_config(argv=None):
     """The TextTrainConfig of a part2.train command line; a bad value is a UserError."""
     return parse_into(TextTrainConfig, argv, "python -m part2.train",

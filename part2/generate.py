@@ -13,7 +13,7 @@ from uvadl2019.cli import Config, UserError, check_at_least, check_positive, che
 from uvadl2019.device import DEVICE_HELP, resolve_device
 from uvadl2019.memory import check_fits
 from part2.longrun.checkpoint import load_model
-from part2.pretrained import load_pretrained
+from part2.paper.pretrained import load_pretrained
 from part2.sample import complete
 
 

@@ -65,7 +65,7 @@ def load_dataset(config, rank=0):
         return TextDataset(config.txt_file, config.seq_length, seed=derive_seed(config.seed, stream))
     except FileNotFoundError:
         raise UserError(f"text file '{config.txt_file}' not found; give a book with --txt_file "
-                        f"(python -m part2.books fetches the course's books)") from None
+                        f"(python -m part2.paper.books fetches the course's books)") from None
     except (OSError, ValueError) as e:
         raise UserError(str(e)) from None
 

@@ -16,12 +16,12 @@ def missing_cuda_device():
 
 @pytest.fixture
 def democracy():
-    """The course's Democracy in America book, from ../shared/data or where part2.books puts it (assets/, or the
+    """The course's Democracy in America book, from ../shared/data or where part2.paper.books puts it (assets/, or the
     user's cache when installed); the test skips without it."""
     places = [folder / "book_EN_democracy_in_the_US.txt" for folder in (SHARED_DATA, books_dir(), cached_books_dir())]
     path = next((p for p in places if p.is_file()), None)
     if path is None:
-        pytest.skip(f"the book is in none of {', '.join(map(str, places))} (python -m part2.books fetches it)")
+        pytest.skip(f"the book is in none of {', '.join(map(str, places))} (python -m part2.paper.books fetches it)")
     return path
 
 

@@ -5,7 +5,7 @@ from uvadl2019.cli import UserError, check_at_least, check_positive
 from part1.config import TrainConfig, parse_config
 from part1.sweep.config import SweepConfig
 from part2.config import TextTrainConfig, parse_config as parse_text_config
-from part2.start import Start2Config
+from part2.paper.start import Start2Config
 
 
 def test_checks_name_the_option_and_skip_values_not_given():

@@ -1,4 +1,4 @@
-"""part2.books against a local HTTP server: a good file, a wrong checksum, a server that is down."""
+"""part2.paper.books against a local HTTP server: a good file, a wrong checksum, a server that is down."""
 import functools
 import http.server
 import socket
@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from uvadl2019.cli import UserError
-from part2.books import BOOKS, fetch, sha256
+from part2.paper.books import BOOKS, fetch, sha256
 from tests.helpers import SHARED_DATA
 
 NAME = "book_TeX_calculus_made_easy.tex"  # the smallest course book

@@ -9,15 +9,16 @@ from uvadl2019.cli import run_main
 import start1
 import start2
 from part1 import grads_over_time, train as part1_train
-from part2 import books, generate, temperature, train as part2_train
+from part2 import generate, temperature, train as part2_train
 from part2.longrun.checkpoint import load_checkpoint
+from part2.paper import books
 from part3 import example_graph, karate
 from tests.helpers import REPO
 
 COMMANDS = {"part1.train": part1_train.main, "start1.py": start1.main, "grads_over_time": grads_over_time.main,
             "part2.train": part2_train.main, "start2.py": start2.main, "part2.generate": generate.main,
             "part2.temperature": temperature.main, "part3.karate": karate.main,
-            "part3.example_graph": example_graph.main, "part2.books": books.main}
+            "part3.example_graph": example_graph.main, "part2.paper.books": books.main}
 SWEEP = ["--models", "RNN", "--lengths", "2", "--seeds", "1", "--steps", "2"]
 BOOK = str(REPO / "README.md")
 TINY_TEXT = ["--seq_length", "8", "--lstm_num_hidden", "16", "--batch_size", "8", "--train_steps", "2"]
@@ -128,7 +129,7 @@ CASES = [
     ("part3.karate", ["--lr", "nan"], ["--lr must be positive", "nan"], None),
     ("part3.karate", ["--seed", "-1"], ["--seed", "-1"], None),
     ("part3.example_graph", ["--layers", "3"], ["unrecognized arguments: --layers 3"], None),
-    ("part2.books", ["--dir", "{tmp}/books", "--base_url", "nonsense://nowhere/"],
+    ("part2.paper.books", ["--dir", "{tmp}/books", "--base_url", "nonsense://nowhere/"],
      ["could not download", "nonsense://"], None),
     # Bounds, empty and repeated values, named as the command spells its options.
     ("part1.train", ["--num_threads", "100000"], ["--num_threads 100000", "CPU cores"], None),

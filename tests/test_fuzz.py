@@ -17,8 +17,9 @@ from part1 import grads_over_time, train as part1_train
 from part1.config import TrainConfig
 from part1.sweep import lottery
 from part1.sweep.config import SweepConfig
-from part2 import books, generate, pretrained, start, summarize, temperature, train as part2_train
+from part2 import generate, temperature, train as part2_train
 from part2.config import TextTrainConfig
+from part2.paper import books, pretrained, start, summarize
 from part3 import karate
 from tests.helpers import REPO
 
@@ -40,10 +41,11 @@ COMMANDS = {
     "start2.py": (start2.main, start.Start2Config, ["--txt_file", BOOK, "--train_steps", "2"]),
     "part2.generate": (generate.main, generate.GenerateConfig, ["--length", "5"]),
     "part2.temperature": (temperature.main, temperature.TemperatureConfig, []),
-    "part2.summarize": (summarize.main, summarize.SummarizeConfig, ["--docs", "{tmp}/docs", "{run}"]),
-    "part2.pretrained": (pretrained.main, pretrained.ExportConfig, ["--folder", "{tmp}/out", "{run}/checkpoint.pt"]),
+    "part2.paper.summarize": (summarize.main, summarize.SummarizeConfig, ["--docs", "{tmp}/docs", "{run}"]),
+    "part2.paper.pretrained": (pretrained.main, pretrained.ExportConfig,
+                               ["--folder", "{tmp}/out", "{run}/checkpoint.pt"]),
     "part3.karate": (karate.main, karate.KarateConfig, ["--epochs", "2"]),
-    "part2.books": (books.main, books.DownloadConfig, ["--dir", "{tmp}/books", books.DEFAULT_BOOK]),
+    "part2.paper.books": (books.main, books.DownloadConfig, ["--dir", "{tmp}/books", books.DEFAULT_BOOK]),
     "check_assignment": (check_assignment.main, check_assignment.CheckConfig,
                          [str(REPO / "tests" / "students" / "package_fall" / "part1" / "lstm.py")]),
 }

@@ -54,7 +54,7 @@ def test_editable_install_imports_from_another_folder(tmp_path):
     script = ("import part1, part2, part3, uvadl2019\n"
               "from part1.fast.cells_cpp import SOURCE\n"
               "from part3.karate import DATA\n"
-              "from part2.pretrained import load_pretrained\n"
+              "from part2.paper.pretrained import load_pretrained\n"
               "load_pretrained()\n"
               "print(part1.__file__, SOURCE.is_file(), DATA.is_file())")
     result = run(python, elsewhere, "-c", script)
@@ -72,8 +72,8 @@ def test_installed_package_runs_the_sweep_and_part_2_from_another_folder(tmp_pat
     cache = tmp_path / "cache"
     script = ("import part1\n"
               "from part1.fast.cells_cpp import SOURCE\n"
-              "from part2.books import books_dir\n"
-              "from part2.pretrained import load_pretrained\n"
+              "from part2.paper.books import books_dir\n"
+              "from part2.paper.pretrained import load_pretrained\n"
               "from uvadl2019.environment import environment\n"
               "load_pretrained()\n"
               "print(part1.__file__, SOURCE.is_file(), books_dir(), environment()['revision'])")
@@ -87,7 +87,7 @@ def test_installed_package_runs_the_sweep_and_part_2_from_another_folder(tmp_pat
     assert sweep.returncode == 0 and "Dry run done" in sweep.stdout, sweep.stderr
     book = elsewhere / "book.txt"
     book.write_text("the people of america. " * 400, encoding="utf-8")
-    start = run(python, elsewhere, "-m", "part2.start", "--dry-run", "--txt_file", book.name, "--device", "cpu")
+    start = run(python, elsewhere, "-m", "part2.paper.start", "--dry-run", "--txt_file", book.name, "--device", "cpu")
     assert start.returncode == 0, start.stderr
     text = run(python, elsewhere, "-m", "part2.generate", "--prompt", "The people ", "--length", "20")
     assert text.returncode == 0 and text.stdout.count("The people ") == 1, text.stderr

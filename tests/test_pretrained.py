@@ -1,4 +1,4 @@
-"""The shipped generator (pretrained/) and how it is made; part2.summarize, which turns a run into docs/."""
+"""The shipped generator (pretrained/) and how it is made; part2.paper.summarize, which turns a run into docs/."""
 import shutil
 
 import pytest
@@ -6,10 +6,11 @@ import torch
 
 from uvadl2019.cli import UserError
 from uvadl2019.files import sha256
-from part2 import pretrained, summarize, train as part2_train
+from part2 import train as part2_train
 from part2.dataset import TextDataset
 from part2.longrun.checkpoint import MODEL_KEYS, load_model
-from part2.plots import running_mean
+from part2.paper import pretrained, summarize
+from part2.paper.plots import running_mean
 from part2.sample import complete
 from tests.helpers import TINY, assert_one_line_error, run_cli
 
@@ -54,7 +55,7 @@ def test_damaged_or_missing_shipped_model_is_one_line_naming_it_and_the_fix(tmp_
 
 def test_generate_without_the_shipped_model_says_so_in_one_line(tmp_path):
     (tmp_path / "pretrained").mkdir()
-    script = ("import sys; from pathlib import Path; from part2 import pretrained, generate; "
+    script = ("import sys; from pathlib import Path; from part2 import generate; from part2.paper import pretrained; "
               "from uvadl2019.cli import run_main; pretrained.FOLDER = Path(sys.argv[1]); "
               "run_main(lambda: generate.main(['--prompt', 'The ']), 'part2.generate')")
     result = run_cli("-c", script, tmp_path / "pretrained")
@@ -63,7 +64,8 @@ def test_generate_without_the_shipped_model_says_so_in_one_line(tmp_path):
 
 def test_export_keeps_the_model_and_drops_the_training_state(book, tmp_path):
     part2_train.main(["--txt_file", str(book), "--out_dir", str(tmp_path / "run"), *TINY, "--train_steps", "10"])
-    result = run_cli("-m", "part2.pretrained", tmp_path / "run" / "checkpoint.pt", "--folder", tmp_path / "shipped")
+    result = run_cli("-m", "part2.paper.pretrained", tmp_path / "run" / "checkpoint.pt", "--folder",
+                     tmp_path / "shipped")
     assert result.returncode == 0, result.stderr
     state = torch.load(tmp_path / "shipped" / pretrained.NAME, weights_only=True)
     assert set(state) == MODEL_KEYS and state["step"] == 10 and state["config"]["txt_file"] == "book.txt"
@@ -83,7 +85,7 @@ def test_summarize_writes_the_figure_the_csv_and_the_tables(book, tmp_path):
     part2_train.main(["--txt_file", str(book), "--out_dir", str(tmp_path / "run"), *TINY, "--train_steps", "1000",
                       "--print_every", "100", "--sample_every", "100", "--eval_every", "500",
                       "--checkpoint_every", "500"])
-    result = run_cli("-m", "part2.summarize", tmp_path / "run", "--docs", tmp_path / "docs", "--prompt", "the ")
+    result = run_cli("-m", "part2.paper.summarize", tmp_path / "run", "--docs", tmp_path / "docs", "--prompt", "the ")
     assert result.returncode == 0, result.stderr
     rows = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
     csv_rows = (tmp_path / "docs" / "part2_paper_metrics.csv").read_text().splitlines()

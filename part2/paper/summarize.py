@@ -1,4 +1,4 @@
-"""Figure 4 and Tables 5-7 from a paper run: python -m part2.summarize RUN_DIR [--docs docs].
+"""Figure 4 and Tables 5-7 from a paper run: python -m part2.paper.summarize RUN_DIR [--docs docs].
 
 Writes part2_training.png, part2_paper_metrics.csv (every 1000 steps) and part2_samples.md (the samples at the
 report's steps, and one prompt completed by the run's last model), and prints the numbers the README quotes.
@@ -11,7 +11,7 @@ from uvadl2019.cli import Config, UserError, option, parse_into, run_main
 from uvadl2019.files import atomic_write_text, ensure_writable_dir, read_utf8, write_csv
 from part2.longrun.checkpoint import CHECKPOINT, MODEL_KEYS, load_checkpoint, model_from_state
 from part2.longrun.logs import METRIC_FIELDS, METRICS, SAMPLES
-from part2.plots import plot_long_run
+from part2.paper.plots import plot_long_run
 from part2.sample import complete
 
 REPORT_FINAL = {"step": 1_000_000, "loss": 1.058, "accuracy": 0.68}  # the report's last training batch
@@ -78,9 +78,9 @@ def samples_markdown(samples, prompt, completed, last_step):
     """part2_samples.md: one table per sampling mode (a row per step and length), then the completions."""
     modes = list(dict.fromkeys(mode for rows in samples.values() for mode, _, _ in rows))
     out = ["# Samples of the paper run (the report's Tables 5-7)", "",
-           "Written by `python -m part2.summarize` from `samples_over_training.txt` of `python start2.py --preset "
-           "paper`. Each sample starts from a random character; greedy takes the most likely character, τ samples "
-           "from softmax(τ · logits) (larger τ is greedier). Line breaks are shown as `\\n`.", ""]
+           "Written by `python -m part2.paper.summarize` from `samples_over_training.txt` of `python start2.py "
+           "--preset paper`. Each sample starts from a random character; greedy takes the most likely character, τ "
+           "samples from softmax(τ · logits) (larger τ is greedier). Line breaks are shown as `\\n`.", ""]
     for mode in modes:
         out += [f"## {mode.replace('tau=', 'τ = ')}", "", "| step | length | sample |", "|---:|---:|---|"]
         for step, rows in sorted(samples.items()):
@@ -129,7 +129,7 @@ class SummarizeConfig(Config):
 
 
 def main(argv=None):
-    args = parse_into(SummarizeConfig, argv, "python -m part2.summarize", __doc__.splitlines()[0])
+    args = parse_into(SummarizeConfig, argv, "python -m part2.paper.summarize", __doc__.splitlines()[0])
     s = summarize(args.run_dir, args.docs, args.prompt)
     print(f"step {s['step']:,}, training batch: loss {s['loss']:.3f}, accuracy {s['accuracy']:.3f} "
           f"(report: {REPORT_FINAL['loss']}, {REPORT_FINAL['accuracy']})")
@@ -139,4 +139,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    run_main(main, "part2.summarize")
+    run_main(main, "part2.paper.summarize")

@@ -1,7 +1,7 @@
 """The shipped generator: the paper preset's model of Democracy in America, checked against its sha256 at load.
 
 model, vocabulary = load_pretrained()          # in code
-python -m part2.pretrained CHECKPOINT          # make pretrained/ from a part2.train checkpoint (weights only)
+python -m part2.paper.pretrained CHECKPOINT          # make pretrained/ from a part2.train checkpoint (weights only)
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,8 @@ FOLDER = pretrained_dir()
 NAME = "democracy_lstm.pt"
 SUMS = "SHA256SUMS"  # `sha256sum -c SHA256SUMS` format
 RESTORE = ("restore it with 'git checkout pretrained/', or give --checkpoint, or train one with 'python start2.py'"
-           if CHECKOUT else "reinstall the package, or give --checkpoint, or train one with 'python -m part2.start'")
+           if CHECKOUT else
+           "reinstall the package, or give --checkpoint, or train one with 'python -m part2.paper.start'")
 
 
 def expected_sha256(folder):
@@ -67,10 +68,10 @@ class ExportConfig(Config):
 
 
 def main(argv=None):
-    args = parse_into(ExportConfig, argv, "python -m part2.pretrained", __doc__.splitlines()[0])
+    args = parse_into(ExportConfig, argv, "python -m part2.paper.pretrained", __doc__.splitlines()[0])
     digest = export(args.checkpoint, args.folder)
     print(f"{Path(args.folder or FOLDER) / NAME}: sha256 {digest}")
 
 
 if __name__ == "__main__":
-    run_main(main, "part2.pretrained")
+    run_main(main, "part2.paper.pretrained")

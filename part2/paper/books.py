@@ -1,4 +1,4 @@
-"""Download the course's books, checked against their sha256: python -m part2.books [BOOK ...].
+"""Download the course's books, checked against their sha256: python -m part2.paper.books [BOOK ...].
 
 They go to a checkout's assets/ folder (the course's place for them) or, pip-installed, the user's cache
 (uvadl2019.locations.books_dir); --dir names another folder.
@@ -71,10 +71,10 @@ class DownloadConfig(Config):
 
 
 def main(argv=None):
-    args = parse_into(DownloadConfig, argv, "python -m part2.books", __doc__.split(":")[0] + ".")
+    args = parse_into(DownloadConfig, argv, "python -m part2.paper.books", __doc__.split(":")[0] + ".")
     for name in (list(BOOKS) if args.all else args.books):
         print(f"{fetch(name, args.dir, base_url=args.base_url)} (sha256 verified)")
 
 
 if __name__ == "__main__":
-    run_main(main, "part2.books")
+    run_main(main, "part2.paper.books")

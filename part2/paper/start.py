@@ -2,7 +2,7 @@
 
 python start2.py                 # quick preset: a visibly learning model in minutes on a CPU
 python start2.py --preset paper  # the report's run: 1,000,000 steps
-(python -m part2.start is the same command, also where the package is pip-installed)
+(python -m part2.paper.start is the same command, also where the package is pip-installed)
 """
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,17 +10,25 @@ from pathlib import Path
 from uvadl2019.cli import Config, option, parse_into, run_main
 from uvadl2019.device import DEVICE_HELP
 from part2 import train
-from part2.books import DEFAULT_BOOK, fetch
-from part2.config import PRESETS, TextTrainConfig
+from part2.config import TextTrainConfig
+from part2.paper.books import DEFAULT_BOOK, fetch
+
+PRESETS = {  # start2.py's runs, as changes to part2.config's defaults (the report's model, batch and schedule)
+    "quick": dict(train_steps=12000, print_every=100, sample_every=1000),
+    # The report's code parsed --max_norm but never clipped part 2's gradients.
+    "paper": dict(dropout_keep_prob=0.85, max_norm=None, print_every=100, eval_every=5000, checkpoint_every=5000),
+}
+
 
 
 @dataclass(frozen=True)
 class Start2Config(Config):
-    """The command line of start2.py (and python -m part2.start): a preset of TextTrainConfig, and what may change."""
+    """The command line of start2.py (and python -m part2.paper.start): a preset of TextTrainConfig, and what may
+    change."""
     preset: str = option("quick", "quick: 12,000 steps (default); paper: the report's 1,000,000 steps with dropout "
                                   "keep 0.85 and no clipping", choices=tuple(PRESETS))
     txt_file: str = option(None, f"book to train on (default: {DEFAULT_BOOK}, downloaded if missing where "
-                                 "python -m part2.books puts it)", type=str)
+                                 "python -m part2.paper.books puts it)", type=str)
     train_steps: int = option(None, "override the preset's number of steps", type=int)
     device: str = option(TextTrainConfig.device, DEVICE_HELP)
     seed: int = option(TextTrainConfig.seed, f"seed (default: {TextTrainConfig.seed})")
@@ -42,10 +50,10 @@ class Start2Config(Config):
                                quiet=self.quiet)
 
 
-def main(argv=None, prog="python -m part2.start"):
+def main(argv=None, prog="python -m part2.paper.start"):
     config = parse_into(Start2Config, argv, prog, __doc__.splitlines()[0])
     train.main(config=config.train_config())
 
 
 if __name__ == "__main__":
-    run_main(main, "python -m part2.start")
+    run_main(main, "python -m part2.paper.start")
