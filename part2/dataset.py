@@ -1,11 +1,24 @@
-"""Character windows of a book: inputs at [offset, offset + L) and targets one character later."""
+"""Character windows of a book: inputs at [offset, offset + L) and targets one character later; the vocabulary's
+characters to indices and back."""
 from pathlib import Path
 
 import torch
 import torch.utils.data as data
 
 from uvadl2019.seeding import DeviceGenerators, derive_seed
-from part2.vocabulary import decode, encode
+
+
+def encode(text, vocabulary):
+    """Indices of the characters of `text`; a character outside the vocabulary is a ValueError naming it."""
+    index = {ch: i for i, ch in enumerate(vocabulary)}
+    unknown = sorted(set(text) - set(index))
+    if unknown:
+        raise ValueError(f"characters not in the book's vocabulary: {''.join(unknown)!r}")
+    return [index[ch] for ch in text]
+
+
+def decode(char_ix, vocabulary):
+    return "".join(vocabulary[int(i)] for i in char_ix)
 
 
 def read_text(filename):

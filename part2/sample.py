@@ -8,7 +8,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from part2.vocabulary import decode, encode
+from part2.dataset import decode, encode
 
 
 def pick_next(logits, tau=None, generator=None):
