@@ -14,18 +14,17 @@ from tqdm import tqdm
 
 from uvadl2019.cli import UserError, progress_line, run_main, stop_now, stop_requests
 from uvadl2019.device import resolve_device
-from uvadl2019.environment import environment
-from uvadl2019.files import atomic_write_text, output_folders
+from uvadl2019.files import output_folders
 from uvadl2019.memory import check_fits
 from uvadl2019.progress import progress
 from uvadl2019.seeding import derive_seed
 from part2.config import parse_config
 from part2.dataset import TextDataset
 from part2.longrun import distributed
-from part2.longrun.checkpoint import CHECKPOINT, SAVED_KEYS, save_checkpoint
-from part2.longrun.folders import OWNER, check_folders, claim_folders
-from part2.longrun.logs import FIGURE, METRICS, SAMPLES, metrics_row, plot_training, write_samples
-from part2.longrun.resume import resume, rng_state
+from part2.longrun.checkpoint import CHECKPOINT
+from part2.longrun.folders import prepare_folders
+from part2.longrun.logs import SAMPLES, metrics_row, write_samples
+from part2.longrun.resume import resume, save
 from part2.model import TextGenerationModel
 
 DATA_STREAM, SAMPLE_STREAM, DROPOUT_STREAM = 0, 1, 2  # the run's random streams (uvadl2019.seeding.derive_seed)
@@ -43,6 +42,7 @@ class TextRun:
     out_dir: Path
     summary_dir: Path
     dataset: TextDataset
+    validation: tuple  # the held-out windows (inputs, targets), made once; None where the book holds none out
     model: TextGenerationModel
     trained: torch.nn.Module  # the model, in DistributedDataParallel with several processes
     optimizer: torch.optim.Optimizer
@@ -93,11 +93,7 @@ def set_up(config, out_dir, summary_dir, board_dir):
     check_fits(device, bytes_needed(config, dataset.vocab_size), seq_length=config.seq_length,
                lstm_num_hidden=config.lstm_num_hidden, lstm_num_layers=config.lstm_num_layers,
                batch_size=config.batch_size)
-    locks = claim_folders([(out_dir, "--out_dir"), (summary_dir, "--summary_path"),
-                           (board_dir, "--tensorboard")]) if rank == 0 else []
-    check_folders(config, out_dir, summary_dir)
-    if rank == 0 and summary_dir.resolve() != out_dir.resolve():
-        atomic_write_text(summary_dir / OWNER, str(out_dir.resolve()))
+    locks = prepare_folders(config, out_dir, summary_dir, board_dir, rank)
     torch.manual_seed(config.seed)
     model = make_model(config, dataset.vocab_size, device)
     if rank > 0:  # the same initial weights everywhere, but each rank its own dropout masks
@@ -105,11 +101,12 @@ def set_up(config, out_dir, summary_dir, board_dir):
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=config.learning_rate_step,
                                                 gamma=config.learning_rate_decay)
-    return TextRun(config, rank, world, device, out_dir, summary_dir, dataset, model,
+    validation = dataset.validation_windows() if dataset.has_validation else None
+    return TextRun(config, rank, world, device, out_dir, summary_dir, dataset, validation, model,
                    distributed.data_parallel(model), optimizer, scheduler, locks)
 
 
-# --- one step, and the checkpoint ---------------------------------------------------------------------------------
+# --- one step ---------------------------------------------------------------------------------
 
 def train_step(run, inputs, targets):
     """Forward, loss, backward, clipping (none if max_norm is None), Adam and the learning-rate schedule: (loss,
@@ -124,20 +121,6 @@ def train_step(run, inputs, targets):
     run.optimizer.step()
     run.scheduler.step()
     return loss, logits, learning_rate
-
-
-def save(run, step):
-    """Checkpoint with every rank's random generators (for an exact resume), and redraw the figure."""
-    rng = distributed.gather(rng_state(run.dataset, run.device))
-    replicas = distributed.check_in_sync(run.model)
-    if run.is_main:
-        save_checkpoint(run.out_dir / CHECKPOINT, SAVED_KEYS, model=run.model.state_dict(),
-                        optimizer=run.optimizer.state_dict(), scheduler=run.scheduler.state_dict(), step=step,
-                        vocabulary=run.dataset.vocabulary, config=run.config.to_dict(), rng=rng,
-                        environment=environment())
-        plot_training(run.summary_dir / METRICS, run.summary_dir / FIGURE)
-        if replicas > 1:
-            tqdm.write(f"step {step}: parameters identical on all {replicas} processes")
 
 
 # --- the loop -----------------------------------------------------------------------------------------------------
@@ -155,7 +138,6 @@ def train_loop(run):
     Ctrl-C or SIGTERM stops it at the end of a step, with a checkpoint of that step (one process only)."""
     config = run.config
     start = resume(run)
-    validation = run.dataset.validation_windows() if run.dataset.has_validation else None
     sample_lengths = (15, 30) if config.dry_run else (15, 30, 50, 100)
     row = None
     bar = progress(range(start + 1, config.train_steps + 1), quiet=config.quiet or not run.is_main, initial=start,
@@ -163,7 +145,7 @@ def train_loop(run):
     say = say_progress(run, bar)
     with stop_requests(run.world == 1) as stop:
         for step in bar:
-            row = train_and_log(run, step, validation, sample_lengths, say) or row
+            row = train_and_log(run, step, sample_lengths, say) or row
             if step % config.checkpoint_every == 0 or step == config.train_steps or stop:
                 save(run, step)
             if stop:
@@ -188,7 +170,7 @@ def say_progress(run, bar):
     return say
 
 
-def train_and_log(run, step, validation, sample_lengths, say):
+def train_and_log(run, step, sample_lengths, say):
     """One training step, with its metrics row (every --print_every steps, at validations and at the last step;
     None otherwise), shown by say(row, step_seconds), and samples (every --sample_every steps)."""
     config = run.config
@@ -197,6 +179,7 @@ def train_and_log(run, step, validation, sample_lengths, say):
     loss, logits, learning_rate = train_step(run, inputs, targets)
     step_seconds = time.perf_counter() - step_start
     last = step == config.train_steps
+    validation = run.validation
     evaluate_now = validation is not None and ((config.eval_every and step % config.eval_every == 0) or last)
     row = None
     if run.is_main and (step % config.print_every == 0 or evaluate_now or last):

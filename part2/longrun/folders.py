@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from uvadl2019.cli import UserError
-from uvadl2019.files import claim
+from uvadl2019.files import atomic_write_text, claim
 from part2.longrun.checkpoint import CHECKPOINT
 from part2.longrun.logs import FIGURE, METRICS
 
@@ -23,6 +23,17 @@ def claim_folders(folders):
                             f"{option}")
         locks.append(lock)
         claimed.add(folder.resolve())
+    return locks
+
+
+def prepare_folders(config, out_dir, summary_dir, board_dir, rank):
+    """Process 0 claims the folders the run writes (its locks are returned, held while it trains), every process
+    checks them, and a --summary_path apart from --out_dir names the run whose metrics it holds."""
+    locks = claim_folders([(out_dir, "--out_dir"), (summary_dir, "--summary_path"),
+                           (board_dir, "--tensorboard")]) if rank == 0 else []
+    check_folders(config, out_dir, summary_dir)
+    if rank == 0 and summary_dir.resolve() != out_dir.resolve():
+        atomic_write_text(summary_dir / OWNER, str(out_dir.resolve()))
     return locks
 
 

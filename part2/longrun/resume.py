@@ -1,13 +1,15 @@
-"""Resuming a part 2 run exactly: the random generators' states that a checkpoint keeps, the checks that a
+"""Saving and resuming a part 2 run exactly: the checkpoint with the random generators' states, the checks that a
 checkpoint fits the run that continues it, and loading it."""
 import torch
 from tqdm import tqdm
 
 from uvadl2019.cli import UserError
+from uvadl2019.environment import environment
 from uvadl2019.tensorboard import summary_writer
 from part2.config import NOT_RUN_DEFINING
-from part2.longrun.checkpoint import CHECKPOINT, load_checkpoint
-from part2.longrun.logs import log_session, truncate_logs
+from part2.longrun import distributed
+from part2.longrun.checkpoint import CHECKPOINT, SAVED_KEYS, load_checkpoint, save_checkpoint
+from part2.longrun.logs import FIGURE, METRICS, log_session, plot_training, truncate_logs
 
 
 def rng_state(dataset, device):
@@ -66,3 +68,17 @@ def resume(run):
     if run.is_main and step:
         tqdm.write(f"Resuming from step {step} of {path}")
     return step
+
+
+def save(run, step):
+    """Checkpoint with every rank's random generators (for an exact resume), and redraw the figure."""
+    rng = distributed.gather(rng_state(run.dataset, run.device))
+    replicas = distributed.check_in_sync(run.model)
+    if run.is_main:
+        save_checkpoint(run.out_dir / CHECKPOINT, SAVED_KEYS, model=run.model.state_dict(),
+                        optimizer=run.optimizer.state_dict(), scheduler=run.scheduler.state_dict(), step=step,
+                        vocabulary=run.dataset.vocabulary, config=run.config.to_dict(), rng=rng,
+                        environment=environment())
+        plot_training(run.summary_dir / METRICS, run.summary_dir / FIGURE)
+        if replicas > 1:
+            tqdm.write(f"step {step}: parameters identical on all {replicas} processes")
