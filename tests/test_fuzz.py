@@ -19,6 +19,7 @@ from part1.sweep import lottery
 from part1.sweep.config import SweepConfig
 from part2 import generate, temperature, train as part2_train
 from part2.config import TextTrainConfig
+from part2.longrun.logs import METRICS, SAMPLES
 from part2.paper import books, pretrained, start, summarize
 from part3 import karate
 from tests.helpers import REPO
@@ -183,7 +184,7 @@ def test_a_record_with_any_value_replots_or_is_one_line(key, value, finished_swe
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(name=st.sampled_from([part2_train.METRICS, part2_train.SAMPLES]), damage=st.binary(max_size=200),
+@given(name=st.sampled_from([METRICS, SAMPLES]), damage=st.binary(max_size=200),
        at=st.integers(min_value=0, max_value=400))
 def test_damaged_logs_resume_or_are_one_line(name, damage, at, finished_text_run, tmp_path_factory, capsys):
     folder = tmp_path_factory.mktemp("resume") / "run"
