@@ -14,15 +14,15 @@ from check_assignment.kinds import check_names
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # where check_assignment and part1 import from
 
 
-def memory_limiter(megabytes):
-    """A preexec_fn capping the worker's data memory (Linux: RLIMIT_DATA counts every heap and anonymous map)."""
-    if not sys.platform.startswith("linux"):
-        return None
-
-    def limit():
-        import resource
-        resource.setrlimit(resource.RLIMIT_DATA, (megabytes << 20, megabytes << 20))
-    return limit
+def limit_memory(pid, megabytes):
+    """Cap the data memory of the process `pid` (Linux: RLIMIT_DATA counts every heap and anonymous map). Set from
+    here, just after the start, not in a preexec_fn, which is unsafe in a process with threads."""
+    if sys.platform.startswith("linux"):
+        import resource  # POSIX only
+        try:
+            resource.prlimit(pid, resource.RLIMIT_DATA, (megabytes << 20, megabytes << 20))
+        except ProcessLookupError:  # it ended already
+            pass
 
 
 def check_file(path, class_name, root, seed, time_limit, memory_mb, book=None):
@@ -36,7 +36,8 @@ def check_file(path, class_name, root, seed, time_limit, memory_mb, book=None):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(path_entries), "PYTHONDONTWRITEBYTECODE": "1"}
         worker = subprocess.Popen([sys.executable, "-m", "check_assignment.worker", json.dumps(request)], cwd=tmp,
                                   env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  start_new_session=True, preexec_fn=memory_limiter(memory_mb))
+                                  start_new_session=True)
+        limit_memory(worker.pid, memory_mb)
         try:
             out, err = worker.communicate(timeout=time_limit)
             hung = False
