@@ -9,8 +9,8 @@ from uvadl2019.files import sha256
 from part2 import train as part2_train
 from part2.dataset import TextDataset
 from part2.longrun.checkpoint import MODEL_KEYS, load_model
+from part2.longrun.logs import running_mean
 from part2.paper import pretrained, summarize
-from part2.paper.plots import running_mean
 from part2.sample import complete
 from tests.helpers import TINY, assert_one_line_error, run_cli
 

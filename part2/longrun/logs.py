@@ -86,23 +86,53 @@ def log_session(summary_dir, step):
     append_jsonl(summary_dir / SESSIONS, {"step": step, "started": started, **environment()})
 
 
-def plot_training(metrics_path, path=None):
-    """Two panels, accuracy and loss against the step: training rows as lines, validation as markers; the Figure
-    (None without rows), saved as PNG at `path` when given."""
-    with open(metrics_path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+def metrics_rows(lines):
+    """metrics.csv's lines as rows of numbers, val_* None where not measured; a malformed line is a ValueError."""
+    try:
+        return [{"step": int(r["step"]), **{k: float(r[k]) if r[k] else None for k in METRIC_FIELDS[1:]}}
+                for r in csv.DictReader(lines)]
+    except (KeyError, TypeError, csv.Error) as e:
+        raise ValueError(f"not the metrics of a part2.train run ({e})") from None
+
+
+def running_mean(values, window):
+    """The mean of the last `window` values at each position from the window-th on (shorter: none)."""
+    sums = [0.0]
+    for value in values:
+        sums.append(sums[-1] + value)
+    return [(sums[i] - sums[i - window]) / window for i in range(window, len(sums))]
+
+
+def plot_training(rows, path=None, mean_over=None, report_final=None):
+    """Accuracy and loss of the training batch against the step, validation as markers; the Figure (None without
+    rows), saved as PNG at `path` when given. The report's Figure 4 with mean_over (the batch faint, and its running
+    mean over mean_over steps; rows evenly spaced) and report_final ({"step", "accuracy", "loss"}: the report's last
+    values, as stars). rows: metrics_rows()."""
     if not rows:
         return None
-    steps = [int(r["step"]) for r in rows]
-    val = [r for r in rows if r["val_loss"]]
-    fig, (ax_acc, ax_loss) = panels(2, 5.5, 4.2)
+    steps = [r["step"] for r in rows]
+    window = max(1, mean_over // (steps[1] - steps[0] if len(steps) > 1 else 1)) if mean_over else None
+    val = [r for r in rows if r["val_loss"] is not None]
+    fig, (ax_acc, ax_loss) = panels(2, 6.5, 4.5)
     for ax, key in ((ax_acc, "accuracy"), (ax_loss, "loss")):
-        ax.plot(steps, [float(r[key]) for r in rows], linewidth=0.8, label="training batch")
+        values = [r[key] for r in rows]
+        ax.plot(steps, values, linewidth=0.3 if window else 0.8, alpha=0.25 if window else 1.0, color="C0",
+                label="training batch")
+        if window:
+            ax.plot(steps[window - 1:], running_mean(values, window), linewidth=1.5, color="C0",
+                    label=f"training batch, mean over {mean_over:,} steps")
         if val:
-            ax.plot([int(r["step"]) for r in val], [float(r["val_" + key]) for r in val], "o-",
+            ax.plot([r["step"] for r in val], [r["val_" + key] for r in val], "o", markersize=2.5, color="C1",
                     label="validation (held-out 5%)")
+        if report_final:
+            ax.plot([report_final["step"]], [report_final[key]], "*", markersize=13, color="C3",
+                    label=f"report, step {report_final['step']:,}: {report_final[key]:g}")
         ax.set_xlabel("training step")
         ax.set_ylabel(key)
         ax.grid(alpha=0.3)
         ax.legend()
-    return finish_figure(fig, "Character LSTM: accuracy and loss over training", path)
+    if report_final:  # a long run's first few hundred steps start near ln 83 = 4.4
+        ax_loss.set_ylim(top=2.5)
+        ax_acc.set_ylim(bottom=0.3)
+    return finish_figure(fig, "Character LSTM on Democracy in America: training over steps" if report_final
+                         else "Character LSTM: accuracy and loss over training", path)

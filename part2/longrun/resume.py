@@ -9,7 +9,7 @@ from uvadl2019.tensorboard import summary_writer
 from part2.config import NOT_RUN_DEFINING
 from part2.longrun import distributed
 from part2.longrun.checkpoint import CHECKPOINT, SAVED_KEYS, load_checkpoint, save_checkpoint
-from part2.longrun.logs import FIGURE, METRICS, log_session, plot_training, truncate_logs
+from part2.longrun.logs import FIGURE, METRICS, log_session, metrics_rows, plot_training, truncate_logs
 
 
 def rng_state(dataset, device):
@@ -79,6 +79,7 @@ def save(run, step):
                         optimizer=run.optimizer.state_dict(), scheduler=run.scheduler.state_dict(), step=step,
                         vocabulary=run.dataset.vocabulary, config=run.config.to_dict(), rng=rng,
                         environment=environment())
-        plot_training(run.summary_dir / METRICS, run.summary_dir / FIGURE)
+        plot_training(metrics_rows((run.summary_dir / METRICS).read_text(encoding="utf-8").splitlines()),
+                      run.summary_dir / FIGURE)
         if replicas > 1:
             tqdm.write(f"step {step}: parameters identical on all {replicas} processes")

@@ -3,15 +3,13 @@
 Writes part2_training.png, part2_paper_metrics.csv (every 1000 steps) and part2_samples.md (the samples at the
 report's steps, and one prompt completed by the run's last model), and prints the numbers the README quotes.
 """
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 
 from uvadl2019.cli import Config, UserError, option, parse_into, run_main
 from uvadl2019.files import atomic_write_text, ensure_writable_dir, read_utf8, write_csv
 from part2.longrun.checkpoint import CHECKPOINT, MODEL_KEYS, load_checkpoint, model_from_state
-from part2.longrun.logs import METRIC_FIELDS, METRICS, SAMPLES
-from part2.paper.plots import plot_long_run
+from part2.longrun.logs import METRIC_FIELDS, METRICS, SAMPLES, metrics_rows, plot_training
 from part2.sample import complete
 
 REPORT_FINAL = {"step": 1_000_000, "loss": 1.058, "accuracy": 0.68}  # the report's last training batch
@@ -27,11 +25,9 @@ NOT_A_RUN = "give the --out_dir of a part2.train run as run_dir"
 
 def read_metrics(path):
     """metrics.csv's rows as dicts of numbers, val_* None where not measured."""
-    lines = read_utf8(path, NOT_A_RUN).splitlines()
     try:
-        rows = [{"step": int(r["step"]), **{k: float(r[k]) if r[k] else None for k in METRIC_FIELDS[1:]}}
-                for r in csv.DictReader(lines)]
-    except (KeyError, TypeError, ValueError, csv.Error):
+        rows = metrics_rows(read_utf8(path, NOT_A_RUN).splitlines())
+    except ValueError:
         raise UserError(f"'{path}' is not the metrics.csv of a part2.train run; {NOT_A_RUN}") from None
     if not rows:
         raise UserError(f"'{path}' holds no rows yet; let the run train for a while, then give its run_dir again")
@@ -112,7 +108,7 @@ def summarize(run_dir, docs, prompt):
     completed = completions(model, vocabulary, prompt)  # all read and checked before anything is written
     samples = read_samples(run_dir / SAMPLES, TABLE_STEPS)
     docs = ensure_writable_dir(docs, "--docs")
-    plot_long_run(rows, REPORT_FINAL, MEAN_OVER, docs / "part2_training.png")
+    plot_training(rows, docs / "part2_training.png", MEAN_OVER, REPORT_FINAL)
     write_csv(docs / "part2_paper_metrics.csv", [{k: "" if r[k] is None else r[k] for k in METRIC_FIELDS}
                                                  for r in rows if r["step"] % CSV_EVERY == 0], METRIC_FIELDS)
     atomic_write_text(docs / "part2_samples.md", samples_markdown(samples, prompt, completed, state["step"]))
