@@ -11,9 +11,14 @@ import torch.nn.functional as F
 from part2.dataset import decode, encode
 
 
+def tempered_softmax(logits, tau):
+    """softmax(tau * logits) over the last dimension; tau a number or a tensor that broadcasts (one per row: (B, 1)).
+    Computed as softmax(tau * (logits - max)), which no finite tau overflows."""
+    return torch.softmax(tau * (logits - logits.amax(dim=-1, keepdim=True)), dim=-1)
+
+
 def pick_next(logits, tau=None, generator=None):
-    """Next characters (B,) from logits (B, V): argmax where tau is None or inf (or so large that tau * logits
-    overflows), else softmax(tau * logits).
+    """Next characters (B,) from logits (B, V): argmax where tau is None or inf, else drawn from softmax(tau * logits).
 
     tau may be one number or one per row.
     """
@@ -21,12 +26,10 @@ def pick_next(logits, tau=None, generator=None):
     if tau is None:
         return greedy
     tau = torch.as_tensor(tau, dtype=logits.dtype, device=logits.device).expand(len(logits))
-    probs = F.softmax(logits * torch.where(torch.isfinite(tau), tau, 1.0)[:, None], dim=-1)
-    # Where tau * logits overflows, softmax is NaN: such a row takes the greedy limit.
-    sampled_rows = torch.isfinite(tau) & ~probs.isnan().any(dim=-1)
-    probs = torch.where(sampled_rows[:, None], probs, 1.0)  # a valid draw for the rows that do not use it
+    finite = torch.isfinite(tau)
+    probs = tempered_softmax(logits, torch.where(finite, tau, 1.0)[:, None])
     sampled = torch.multinomial(probs, 1, generator=generator).squeeze(1)
-    return torch.where(sampled_rows, sampled, greedy)
+    return torch.where(finite, sampled, greedy)
 
 
 @torch.no_grad()

@@ -9,17 +9,12 @@ import torch
 from uvadl2019.cli import Config, UserError, check_positive, check_seeds, option, parse_into, run_main
 from uvadl2019.figures import finish_figure, panels
 from uvadl2019.files import ensure_writable_dir
+from part2.sample import tempered_softmax
 
 
 def gaussian_logits(num_classes, seed):
     """One draw of num_classes standard-normal logits from its own generator."""
     return torch.randn(num_classes, generator=torch.Generator().manual_seed(seed))
-
-
-def tempered_softmax(x, tau):
-    """softmax(tau * x): tau is an inverse temperature, as in the report (larger tau, sharper distribution).
-    Computed as softmax(tau * (x - max x)) in float64, which no finite tau overflows."""
-    return torch.softmax(tau * (x.double() - x.max()), dim=-1).to(x.dtype)
 
 
 def plot_temperatures(x, taus, path=None):
@@ -28,7 +23,7 @@ def plot_temperatures(x, taus, path=None):
     fig, axes = panels(len(taus), 4, 3.4)
     classes = range(len(x))
     for ax, tau in zip(axes, taus):
-        ax.bar(classes, tempered_softmax(x, tau).tolist(), color="C0")
+        ax.bar(classes, tempered_softmax(x.double(), tau).tolist(), color="C0")
         ax.set_title(f"τ = {tau:g}")
         ax.set_xlabel("class")
         ax.set_xticks(list(classes))
@@ -61,7 +56,7 @@ def main(argv=None):
     x = gaussian_logits(args.num_classes, args.seed)
     plot_temperatures(x, args.taus, out_dir / "temperature.png")
     for tau in args.taus:
-        p = tempered_softmax(x, tau)
+        p = tempered_softmax(x.double(), tau)
         print(f"tau = {tau:g}: largest probability {p.max().item():.3f}, smallest {p.min().item():.3f}")
     print(f"Wrote {out_dir / 'temperature.png'}")
 

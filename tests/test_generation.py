@@ -59,6 +59,12 @@ def test_per_row_tau_mixes_greedy_and_sampled_rows():
     assert set(picked[2:].tolist()) == {0, 1, 2}
 
 
+def test_a_finite_tau_too_large_for_tau_times_logits_takes_the_greedy_limit():
+    logits = torch.tensor([[1.0, 3.0, 2.0], [4.0, -1.0, 0.0]])  # tau * logits overflows float32 at tau = 1e38
+    picked = pick_next(logits, 1e38, torch.Generator().manual_seed(0))
+    assert picked.tolist() == [1, 0]
+
+
 def test_beam_width_1_is_greedy_and_wider_beams_score_at_least_as_high(model):
     prompt = torch.tensor([3, 1, 4, 1, 5])
     greedy = generate(model, prompt[None], 12)[0]
