@@ -5,82 +5,30 @@ On several processes: torchrun --standalone --nproc_per_node N -m part2.train --
 """
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
-from uvadl2019.cli import UserError, progress_line, run_main, stop_now, stop_requests
+from uvadl2019.cli import run_main, stop_now, stop_requests
 from uvadl2019.device import resolve_device
 from uvadl2019.files import output_folders
 from uvadl2019.memory import check_fits
 from uvadl2019.progress import progress
 from uvadl2019.seeding import derive_seed
 from part2.config import parse_config
-from part2.dataset import TextDataset
 from part2.longrun import distributed
-from part2.longrun.checkpoint import CHECKPOINT
+from part2.longrun.checkpoint import CHECKPOINT, left_after_interruption
 from part2.longrun.folders import prepare_folders
-from part2.longrun.logs import SAMPLES, metrics_row, write_samples
+from part2.longrun.logs import SAMPLES, metrics_row, say_progress, write_samples
 from part2.longrun.resume import resume, save
+from part2.longrun.run import DROPOUT_STREAM, SAMPLE_STREAM, TextRun, bytes_needed, load_dataset
 from part2.model import TextGenerationModel
-
-DATA_STREAM, SAMPLE_STREAM, DROPOUT_STREAM = 0, 1, 2  # the run's random streams (uvadl2019.seeding.derive_seed)
-
 
 # --- set-up -------------------------------------------------------------------------------------------------------
 
-@dataclass
-class TextRun:
-    """What a training run works with, on this process (rank) of `world`."""
-    config: object
-    rank: int
-    world: int
-    device: torch.device
-    out_dir: Path
-    summary_dir: Path
-    dataset: TextDataset
-    validation: tuple  # the held-out windows (inputs, targets), made once; None where the book holds none out
-    model: TextGenerationModel
-    trained: torch.nn.Module  # the model, in DistributedDataParallel with several processes
-    optimizer: torch.optim.Optimizer
-    scheduler: object
-    locks: list  # process 0's claims on the folders it writes (claim_folders), none elsewhere
-    board: object = None  # a TensorBoard SummaryWriter on rank 0 with --tensorboard, opened once resumed
-
-    @property
-    def is_main(self):
-        return self.rank == 0
-
-
-def load_dataset(config, rank=0):
-    """The book as a TextDataset drawing this rank's batches; an unreadable, empty or too short file is a UserError."""
-    stream = DATA_STREAM if rank == 0 else (DATA_STREAM, rank)  # rank 0 draws what a single process draws
-    path = Path(config.txt_file)
-    if path.exists() and not path.is_file():  # a folder, or a device such as /dev/zero that never ends
-        raise UserError(f"--txt_file '{path}' is not a regular file; give a book's text file")
-    try:
-        return TextDataset(config.txt_file, config.seq_length, seed=derive_seed(config.seed, stream))
-    except FileNotFoundError:
-        raise UserError(f"text file '{config.txt_file}' not found; give a book with --txt_file "
-                        f"(python -m part2.paper.books fetches the course's books)") from None
-    except (OSError, ValueError) as e:
-        raise UserError(str(e)) from None
-
-
-def bytes_needed(config, vocab_size):
-    """About how many bytes a run allocates: parameters with gradients and Adam's state, one step's activations,
-    and one chunk of the validation windows' logits."""
-    n, layers, V = config.lstm_num_hidden, config.lstm_num_layers, vocab_size
-    parameters = (layers * 4 * n * (2 * n + 2) + 2 * V * n + V) * 4 * 4
-    step = config.batch_size * config.seq_length * (layers * n * 12 + V * 3) * 4
-    validation = 512 * config.seq_length * (layers * n * 6 + V * 2) * 4
-    return parameters + step + validation
-
-
 def make_model(config, vocab_size, device):
+    """The text generator that config describes, for a vocabulary of vocab_size characters."""
     return TextGenerationModel(config.batch_size, config.seq_length, vocab_size, config.lstm_num_hidden,
                                config.lstm_num_layers, device=device, dropout=1.0 - config.dropout_keep_prob)
 
@@ -106,7 +54,7 @@ def set_up(config, out_dir, summary_dir, board_dir):
                    distributed.data_parallel(model), optimizer, scheduler, locks)
 
 
-# --- one step ---------------------------------------------------------------------------------
+# --- one step ---------------------------------------------------------------------------------------------------------
 
 def train_step(run, inputs, targets):
     """Forward, loss, backward, clipping (none if max_norm is None), Adam and the learning-rate schedule: (loss,
@@ -158,18 +106,6 @@ def train_loop(run):
     return row
 
 
-def say_progress(run, bar):
-    """How a metrics row is shown: in the bar where one is drawn, else as the course's progress line."""
-    def say(row, step_seconds):
-        examples_per_second = run.config.batch_size / step_seconds
-        if bar.disable:
-            tqdm.write(progress_line(row["step"], run.config.train_steps, run.config.batch_size,
-                                     examples_per_second, row["accuracy"], row["loss"]))
-        else:
-            bar.set_postfix(loss=f"{row['loss']:.3f}", accuracy=f"{row['accuracy']:.2f}")
-    return say
-
-
 def train_and_log(run, step, sample_lengths, say):
     """One training step, with its metrics row (every --print_every steps, at validations and at the last step;
     None otherwise), shown by say(row, step_seconds), and samples (every --sample_every steps)."""
@@ -205,15 +141,6 @@ def dry_run(config):
         if samples.exists():  # written by rank 0 only
             print(samples.read_text(encoding="utf-8"))
     print("Dry run done; nothing was kept.")
-
-
-def left_after_interruption(config):
-    """What an interrupted run leaves, and how to go on from it."""
-    if config.dry_run:
-        return "nothing was kept"
-    if (Path(config.out_dir) / CHECKPOINT).is_file():
-        return f"the last checkpoint in '{config.out_dir}' is kept; add --resume to continue from it"
-    return "no checkpoint was written yet; run the same command again to start over"
 
 
 def main(argv=None, config=None):

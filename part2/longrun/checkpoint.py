@@ -57,3 +57,12 @@ def model_from_state(state, path, device="cpu", option="--checkpoint"):
         raise UserError(f"{option}: the weights in '{path}' hold NaN or infinite values (a diverged run, or a "
                         f"damaged file); give an earlier checkpoint")
     return model.eval(), state["vocabulary"]
+
+
+def left_after_interruption(config):
+    """What an interrupted run leaves, and how to go on from it."""
+    if config.dry_run:
+        return "nothing was kept"
+    if (Path(config.out_dir) / CHECKPOINT).is_file():
+        return f"the last checkpoint in '{config.out_dir}' is kept; add --resume to continue from it"
+    return "no checkpoint was written yet; run the same command again to start over"
