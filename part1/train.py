@@ -6,12 +6,12 @@ import torch
 import torch.nn.functional as F
 
 from uvadl2019 import evaluation
-from uvadl2019.cli import progress_line, run_main
+from uvadl2019.cli import run_main
 from uvadl2019.device import resolve_device, torch_threads
 from uvadl2019.environment import environment
 from uvadl2019.files import output_folders
 from uvadl2019.memory import check_fits
-from uvadl2019.progress import progress
+from uvadl2019.progress import progress, progress_line
 from uvadl2019.tensorboard import summary_writer
 from part1.config import parse_config
 from part1.dataset import train_and_test_data

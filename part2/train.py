@@ -14,13 +14,13 @@ from uvadl2019.cli import run_main, stop_now, stop_requests
 from uvadl2019.device import resolve_device
 from uvadl2019.files import output_folders
 from uvadl2019.memory import check_fits
-from uvadl2019.progress import progress
+from uvadl2019.progress import progress, show_step
 from uvadl2019.seeding import derive_seed
 from part2.config import parse_config
 from part2.longrun import distributed
 from part2.longrun.checkpoint import CHECKPOINT, left_after_interruption
 from part2.longrun.folders import prepare_folders
-from part2.longrun.logs import SAMPLES, metrics_row, say_progress, write_samples
+from part2.longrun.logs import SAMPLES, metrics_row, write_samples
 from part2.longrun.resume import resume, save
 from part2.longrun.run import DROPOUT_STREAM, SAMPLE_STREAM, TextRun, bytes_needed, load_dataset
 from part2.model import TextGenerationModel
@@ -90,10 +90,9 @@ def train_loop(run):
     row = None
     bar = progress(range(start + 1, config.train_steps + 1), quiet=config.quiet or not run.is_main, initial=start,
                    total=config.train_steps, desc="part2", dynamic_ncols=True)
-    say = say_progress(run, bar)
     with stop_requests(run.world == 1) as stop:
         for step in bar:
-            row = train_and_log(run, step, sample_lengths, say) or row
+            row = train_and_log(run, step, sample_lengths, bar) or row
             if step % config.checkpoint_every == 0 or step == config.train_steps or stop:
                 save(run, step)
             if stop:
@@ -106,9 +105,9 @@ def train_loop(run):
     return row
 
 
-def train_and_log(run, step, sample_lengths, say):
+def train_and_log(run, step, sample_lengths, bar):
     """One training step, with its metrics row (every --print_every steps, at validations and at the last step;
-    None otherwise), shown by say(row, step_seconds), and samples (every --sample_every steps)."""
+    None otherwise), shown in the bar or as a line, and samples (every --sample_every steps)."""
     config = run.config
     step_start = time.perf_counter()
     inputs, targets = run.dataset.batch(config.batch_size, run.device)  # (B, T) each
@@ -121,7 +120,7 @@ def train_and_log(run, step, sample_lengths, say):
     if run.is_main and (step % config.print_every == 0 or evaluate_now or last):
         row = metrics_row(run, step, loss, logits, targets, learning_rate, validation if evaluate_now else None)
         if step % config.print_every == 0 or last:
-            say(row, step_seconds)
+            show_step(bar, step, config.train_steps, config.batch_size, step_seconds, row["accuracy"], row["loss"])
     if run.is_main and step % config.sample_every == 0:
         generator = torch.Generator(run.device).manual_seed(derive_seed(config.seed, (SAMPLE_STREAM, step)))
         lines = write_samples(run.out_dir / SAMPLES, run.model, run.dataset.vocabulary, step, generator,

@@ -8,7 +8,6 @@ import sys
 import threading
 from contextlib import contextmanager
 from dataclasses import asdict, field, fields, replace
-from datetime import datetime
 
 from uvadl2019 import __version__
 
@@ -77,14 +76,6 @@ def stop_now(signum, left):
     except KeyboardInterrupt:
         raise KeyboardInterrupt(left) from None
     raise KeyboardInterrupt(left)  # a signal whose handler returned
-
-
-def progress_line(step, train_steps, batch_size, examples_per_second, accuracy, loss):
-    """The course's training progress line."""
-    return ("[{}] Train Step {:04d}/{:04d}, Batch Size = {}, Examples/Sec = {:.2f}, "
-            "Accuracy = {:.2f}, Loss = {:.3f}".format(datetime.now().strftime("%Y-%m-%d %H:%M"), step,
-                                                      train_steps, batch_size, examples_per_second,
-                                                      accuracy, loss))
 
 
 class Config:

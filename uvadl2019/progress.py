@@ -2,6 +2,7 @@
 (SLURM, nohup, CI), where the commands print plain lines instead."""
 import importlib.util
 import sys
+from datetime import datetime
 
 from tqdm import tqdm as text_tqdm
 
@@ -26,3 +27,19 @@ def progress(iterable=None, quiet=False, **options):
     if in_notebook() and importlib.util.find_spec("ipywidgets") is not None:
         from tqdm.notebook import tqdm as kind
     return kind(iterable, **options)
+
+
+def progress_line(step, train_steps, batch_size, examples_per_second, accuracy, loss):
+    """The course's training progress line."""
+    return ("[{}] Train Step {:04d}/{:04d}, Batch Size = {}, Examples/Sec = {:.2f}, "
+            "Accuracy = {:.2f}, Loss = {:.3f}".format(datetime.now().strftime("%Y-%m-%d %H:%M"), step,
+                                                      train_steps, batch_size, examples_per_second,
+                                                      accuracy, loss))
+
+
+def show_step(bar, step, train_steps, batch_size, step_seconds, accuracy, loss):
+    """A step's accuracy and loss: in the bar where one is drawn, else as the course's progress line."""
+    if bar.disable:
+        bar.write(progress_line(step, train_steps, batch_size, batch_size / step_seconds, accuracy, loss))
+    else:
+        bar.set_postfix(loss=f"{loss:.3f}", accuracy=f"{accuracy:.2f}")

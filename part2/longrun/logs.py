@@ -1,13 +1,10 @@
-"""What a part 2 run logs and shows: metrics.csv (training batch and validation) with its figure, the progress
-line, samples_over_training.txt, sessions.jsonl, and the logs cut back to a checkpoint's step when the run resumes."""
+"""What a part 2 run logs: metrics.csv (training batch and validation) with its figure, samples_over_training.txt,
+sessions.jsonl, and the logs cut back to a checkpoint's step when the run resumes."""
 import csv
 import math
 from datetime import datetime, timezone
 
-from tqdm import tqdm
-
 from uvadl2019 import evaluation
-from uvadl2019.cli import progress_line
 from uvadl2019.environment import environment
 from uvadl2019.figures import finish_figure, panels
 from uvadl2019.files import append_jsonl, append_line, atomic_write_text, keep_lines
@@ -16,18 +13,6 @@ from part2.sample import training_samples
 METRICS, SAMPLES, FIGURE = "metrics.csv", "samples_over_training.txt", "training.png"
 SESSIONS = "sessions.jsonl"  # beside metrics.csv: each start or resume, and what ran it
 METRIC_FIELDS = ["step", "loss", "accuracy", "learning_rate", "val_loss", "val_accuracy"]
-
-
-def say_progress(run, bar):
-    """How a metrics row is shown: in the bar where one is drawn, else as the course's progress line."""
-    def say(row, step_seconds):
-        examples_per_second = run.config.batch_size / step_seconds
-        if bar.disable:
-            tqdm.write(progress_line(row["step"], run.config.train_steps, run.config.batch_size,
-                                     examples_per_second, row["accuracy"], row["loss"]))
-        else:
-            bar.set_postfix(loss=f"{row['loss']:.3f}", accuracy=f"{row['accuracy']:.2f}")
-    return say
 
 
 def evaluate(model, inputs, targets, device, chunk=512):
@@ -151,3 +136,9 @@ def plot_training(rows, path=None, mean_over=None, report_final=None):
         ax_acc.set_ylim(bottom=0.3)
     return finish_figure(fig, "Character LSTM on Democracy in America: training over steps" if report_final
                          else "Character LSTM: accuracy and loss over training", path)
+
+
+def redraw_figure(summary_dir):
+    """Draw training.png anew from metrics.csv, both in summary_dir."""
+    rows = metrics_rows((summary_dir / METRICS).read_text(encoding="utf-8").splitlines())
+    plot_training(rows, summary_dir / FIGURE)

@@ -9,7 +9,7 @@ from uvadl2019.tensorboard import summary_writer
 from part2.config import NOT_RUN_DEFINING
 from part2.longrun import distributed
 from part2.longrun.checkpoint import CHECKPOINT, SAVED_KEYS, load_checkpoint, save_checkpoint
-from part2.longrun.logs import FIGURE, METRICS, log_session, metrics_rows, plot_training, truncate_logs
+from part2.longrun.logs import log_session, redraw_figure, truncate_logs
 
 
 def rng_state(dataset, device):
@@ -72,14 +72,14 @@ def resume(run):
 
 def save(run, step):
     """Checkpoint with every rank's random generators (for an exact resume), and redraw the figure."""
-    rng = distributed.gather(rng_state(run.dataset, run.device))
+    rng = rng_state(run.dataset, run.device)
+    rng = distributed.gather(rng)
     replicas = distributed.check_in_sync(run.model)
     if run.is_main:
         save_checkpoint(run.out_dir / CHECKPOINT, SAVED_KEYS, model=run.model.state_dict(),
                         optimizer=run.optimizer.state_dict(), scheduler=run.scheduler.state_dict(), step=step,
                         vocabulary=run.dataset.vocabulary, config=run.config.to_dict(), rng=rng,
                         environment=environment())
-        plot_training(metrics_rows((run.summary_dir / METRICS).read_text(encoding="utf-8").splitlines()),
-                      run.summary_dir / FIGURE)
+        redraw_figure(run.summary_dir)
         if replicas > 1:
             tqdm.write(f"step {step}: parameters identical on all {replicas} processes")
