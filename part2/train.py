@@ -98,6 +98,9 @@ def train_loop(run):
             if stop:
                 break
     bar.close()
+    if start >= config.train_steps and run.is_main:
+        print(f"Nothing to do: the checkpoint in {run.out_dir} is at step {start}, --train_steps is "
+              f"{config.train_steps}.")
     if run.board is not None:
         run.board.close()
     if stop:
@@ -156,9 +159,7 @@ def main(argv=None, config=None):
     if rank > 0:
         return
     checkpoint = Path(config.out_dir) / CHECKPOINT
-    if row is None:
-        print(f"Nothing to do: the run in {config.out_dir} has already trained {config.train_steps} steps.")
-    else:
+    if row is not None:
         held_out = (f"; held-out loss {row['val_loss']:.3f}, accuracy {row['val_accuracy']:.3f}"
                     if row["val_loss"] != "" else "")
         print(f"Done training: step {row['step']}, training batch loss {row['loss']:.3f}, accuracy "

@@ -172,10 +172,10 @@ def repair_torn_tail(path):
 
 
 def read_utf8(path, fix):
-    """The text of the file `path`; one that cannot be read (a folder, say) or is not UTF-8 is a UserError
-    ending in `fix`."""
+    """The text of the file `path`, without the byte-order mark that spreadsheet programs write; one that cannot be
+    read (a folder, say) or is not UTF-8 is a UserError ending in `fix`."""
     try:
-        return Path(path).read_bytes().decode("utf-8")
+        return Path(path).read_bytes().decode("utf-8").removeprefix("\ufeff")
     except (OSError, UnicodeDecodeError) as e:
         why = "is not UTF-8 text" if isinstance(e, UnicodeDecodeError) else f"cannot be read ({e.strerror})"
         raise UserError(f"'{path}' {why}; {fix}") from None
@@ -226,24 +226,30 @@ def append_jsonl(path, record):
 
 
 def append_line(path, line):
-    """Append one line to a log and flush it; keep_lines() repairs a log cut short by an interruption."""
+    """Append one line to a log and flush it; cut_log() repairs a log cut short by an interruption."""
     with open(path, "a", encoding="utf-8") as f:
         f.write(line + "\n")
         f.flush()
 
 
-def keep_lines(path, keep):
-    """Rewrite the log at `path` atomically with its lines up to the first for which keep(line) is False."""
+def cut_log(path, step_of, last_step, header_lines=0):
+    """Rewrite the log at `path` atomically (UTF-8, "\\n" line ends): its first header_lines lines, then its lines up
+    to the first whose step_of(line) is above last_step. step_of(line) is None for a line that is not whole: the last
+    line of a log cut short by a kill is dropped; any other is a UserError naming it, for no line is dropped that the
+    writer may not have written."""
     path = Path(path)
     if not path.exists():
         return
-    text = read_utf8(path, "move it away (the run goes on without its earlier lines) and run again")
-    kept = []
-    for line in text.splitlines():
-        if not keep(line):
+    lines = read_utf8(path, "move it away (the run goes on without its earlier lines) and run again").splitlines()
+    for number, line in enumerate(lines[header_lines:], header_lines + 1):
+        step = step_of(line)
+        if step is None and number < len(lines):
+            raise UserError(f"line {number} of '{path}' is not one the run wrote ({line[:40]!r}); mend or delete it "
+                            f"and resume again")
+        if step is None or step > last_step:
+            lines = lines[:number - 1]
             break
-        kept.append(line + "\n")
-    atomic_write_text(path, "".join(kept))
+    atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
 def write_csv(path, rows, fields=None):

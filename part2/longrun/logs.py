@@ -1,13 +1,13 @@
 """What a part 2 run logs: metrics.csv (training batch and validation) with its figure, samples_over_training.txt,
 sessions.jsonl, and the logs cut back to a checkpoint's step when the run resumes."""
 import csv
-import math
 from datetime import datetime, timezone
 
 from uvadl2019 import evaluation
+from uvadl2019.cli import UserError
 from uvadl2019.environment import environment
 from uvadl2019.figures import finish_figure, panels
-from uvadl2019.files import append_jsonl, append_line, atomic_write_text, keep_lines
+from uvadl2019.files import append_jsonl, append_line, atomic_write_text, cut_log, read_utf8
 from part2.sample import training_samples
 
 METRICS, SAMPLES, FIGURE = "metrics.csv", "samples_over_training.txt", "training.png"
@@ -49,7 +49,7 @@ def write_samples(path, model, vocabulary, step, generator, lengths):
 
 def metrics_step(line):
     """The step of a metrics.csv row, or None for a line that is not a whole row (damaged, or cut short)."""
-    values = line.split(",")
+    values = next(csv.reader([line]), [])
     if len(values) != len(METRIC_FIELDS):
         return None
     try:
@@ -69,14 +69,20 @@ def samples_step(line):
 
 
 def truncate_logs(out_dir, summary_dir, step):
-    """Drop what an interrupted run logged after its last checkpoint, and everything from a damaged line on; a
-    metrics.csv left without its header gets it back."""
+    """Drop what an interrupted run logged after its last checkpoint (and a last line cut short). What a spreadsheet
+    program writes back is read: a byte-order mark, other line ends, quoted fields. A metrics.csv left without its
+    header gets it back; one whose header has other fields is a UserError."""
+    metrics = summary_dir / METRICS
     header = ",".join(METRIC_FIELDS)
-    keep_lines(summary_dir / METRICS, lambda line: line == header or (metrics_step(line) or math.inf) <= step)
-    keep_lines(out_dir / SAMPLES, lambda line: not line.startswith("=== step ")
-               or (samples_step(line) or math.inf) <= step)
-    if not (summary_dir / METRICS).is_file() or not (summary_dir / METRICS).stat().st_size:
-        atomic_write_text(summary_dir / METRICS, header + "\n")
+    if metrics.is_file():
+        first = read_utf8(metrics, "move it away and run again").partition("\n")[0].strip()
+        if first and [field.strip() for field in next(csv.reader([first]))] != METRIC_FIELDS:
+            raise UserError(f"'{metrics}' starts with {first[:60]!r}, not the header {header}; restore the header "
+                            f"or move the file away, then resume again")
+        cut_log(metrics, metrics_step, step, header_lines=1)
+    cut_log(out_dir / SAMPLES, lambda line: samples_step(line) if line.startswith("=== step ") else 0, step)
+    if not metrics.is_file() or not metrics.stat().st_size:
+        atomic_write_text(metrics, header + "\n")
 
 
 def log_session(summary_dir, step):

@@ -11,6 +11,8 @@ from part2.longrun import distributed
 from part2.longrun.checkpoint import CHECKPOINT, SAVED_KEYS, load_checkpoint, save_checkpoint
 from part2.longrun.logs import log_session, redraw_figure, truncate_logs
 
+RNG_KEYS = {"torch", "data", "device_type", "device"}  # what rng_state() saves for each process
+
 
 def rng_state(dataset, device):
     """The random states a resumed run needs: the CPU's, the data's, and the GPU's (its dropout masks)."""
@@ -29,23 +31,65 @@ def set_rng_state(rng, dataset, device):
             torch.mps.set_rng_state(rng["device"].cpu())
 
 
-def check_resumable(state, config, dataset, world, device):
-    """The checkpoint must come from the same book, the same run-defining options, as many processes and the
-    same kind of device (whose random states it holds)."""
-    if len(state["rng"]) != world:
-        raise UserError(f"the checkpoint in '{config.out_dir}' was written by a run on {len(state['rng'])} "
-                        f"process(es); resume it on as many (torchrun --nproc_per_node)")
-    saved = state["rng"][0].get("device_type")
-    if saved != device.type:
-        raise UserError(f"the checkpoint in '{config.out_dir}' holds the random states of a run on {saved}, "
-                        f"not {device.type}; resume with --device {saved}")
-    if state["vocabulary"] != dataset.vocabulary:
-        raise UserError(f"the checkpoint in '{config.out_dir}' was trained on another vocabulary than "
-                        f"'{config.txt_file}'; resume with the same --txt_file or choose another --out_dir")
+def check_resumable(state, run):
+    """Everything a checkpoint holds must be what a run wrote (types, shapes, ranges) and fit the run that continues
+    it: the same book, the same run-defining options, as many processes and the same kind of device (whose random
+    states it holds). What does not is a UserError naming it, before anything is loaded."""
+    config, where = run.config, f"the checkpoint in '{run.config.out_dir}'"
+    edited = "; it was edited or damaged: give a checkpoint that part2.train wrote, or another --out_dir"
+    step = state["step"]
+    if type(step) is not int or step < 1:
+        raise UserError(f"{where} says step {step!r}, not a step a run saves at{edited}")
+    rng = state["rng"]
+    if not isinstance(rng, list) or not rng or not all(isinstance(r, dict) and RNG_KEYS <= set(r) and all(
+            isinstance(r[key], torch.Tensor) for key in ("torch", "data")) for r in rng):
+        raise UserError(f"{where}: its random states are missing{edited}")
+    if len(rng) != run.world:
+        raise UserError(f"{where} was written by a run on {len(rng)} process(es); resume it on as many "
+                        f"(torchrun --nproc_per_node)")
+    saved = rng[0]["device_type"]
+    if saved != run.device.type:
+        raise UserError(f"{where} holds the random states of a run on {saved}, not {run.device.type}; resume "
+                        f"with --device {saved}")
+    if state["vocabulary"] != run.dataset.vocabulary:
+        raise UserError(f"{where} was trained on another vocabulary than '{config.txt_file}'; resume with the "
+                        f"same --txt_file or choose another --out_dir")
+    saved_config = state["config"] if isinstance(state["config"], dict) else {}
     for key, value in config.to_dict().items():
-        if key not in NOT_RUN_DEFINING and state["config"].get(key) != value:
-            raise UserError(f"--{key} is {value} but the checkpoint's run used {state['config'].get(key)}; "
+        if key not in NOT_RUN_DEFINING and saved_config.get(key) != value:
+            raise UserError(f"--{key} is {value} but the checkpoint's run used {saved_config.get(key)}; "
                             f"resume with the same options or choose another --out_dir")
+    check_tensors(state["model"], run.model.state_dict(), f"{where}: its weights", edited)
+    check_optimizer(state["optimizer"], list(run.model.parameters()), f"{where}: its Adam state", edited)
+    if not isinstance(state["scheduler"], dict) or state["scheduler"].get("last_epoch") != step:
+        raise UserError(f"{where}: its learning-rate schedule is not at step {step}{edited}")
+
+
+def check_tensors(saved, expected, what, edited):
+    """saved must hold exactly expected's names, each a tensor of the same shape and dtype."""
+    if not isinstance(saved, dict) or saved.keys() != expected.keys():
+        raise UserError(f"{what} are not the model's{edited}")
+    for name, tensor in expected.items():
+        if not isinstance(saved[name], torch.Tensor) or saved[name].shape != tensor.shape or \
+                saved[name].dtype != tensor.dtype:
+            raise UserError(f"{what}: '{name}' is not a {tensor.dtype} tensor of shape {tuple(tensor.shape)}{edited}")
+
+
+def check_optimizer(saved, parameters, what, edited):
+    """saved must be Adam's state after at least one step: one group over the model's parameters, each with its
+    step and its two moments shaped like the parameter."""
+    groups = saved.get("param_groups") if isinstance(saved, dict) else None
+    if not isinstance(groups, list) or len(groups) != 1 or groups[0].get("params") != list(range(len(parameters))):
+        raise UserError(f"{what} is not over the model's parameters{edited}")
+    state = saved.get("state")
+    if not isinstance(state, dict) or sorted(state) != list(range(len(parameters))):
+        raise UserError(f"{what} is empty or incomplete{edited}")
+    for index, parameter in enumerate(parameters):
+        moments = state[index]
+        if not isinstance(moments, dict) or "step" not in moments or not all(
+                isinstance(moments.get(key), torch.Tensor) and moments[key].shape == parameter.shape
+                for key in ("exp_avg", "exp_avg_sq")):
+            raise UserError(f"{what} for parameter {index} is not Adam's moments of its shape{edited}")
 
 
 def resume(run):
@@ -54,7 +98,7 @@ def resume(run):
     step = 0
     if config.resume:  # check_folders() made sure that the checkpoint is there
         state = load_checkpoint(path, run.device, option="--out_dir")
-        check_resumable(state, config, run.dataset, run.world, run.device)
+        check_resumable(state, run)
         run.model.load_state_dict(state["model"])
         run.optimizer.load_state_dict(state["optimizer"])
         run.scheduler.load_state_dict(state["scheduler"])
