@@ -13,7 +13,7 @@ from uvadl2019.cli import Config, UserError, check_at_least, check_positive, che
 from uvadl2019.device import DEVICE_HELP, resolve_device
 from uvadl2019.memory import check_fits
 from part2.longrun.checkpoint import load_model
-from part2.paper.pretrained import load_pretrained
+from part2.paper import pretrained
 from part2.sample import complete
 
 
@@ -55,8 +55,8 @@ def main(argv=None):
     if args.checkpoint:
         model, vocabulary = load_model(args.checkpoint, device)
     else:
-        model, vocabulary = load_pretrained(device)
-        print("No --checkpoint: generating with the shipped model in pretrained/.", file=sys.stderr)
+        model, vocabulary = pretrained.load_pretrained(device)
+        print(f"No --checkpoint: generating with the shipped model in {pretrained.FOLDER}.", file=sys.stderr)
     generator = torch.Generator(device=device).manual_seed(args.seed)
     tau = 1.0 / args.temperature if args.temperature else args.tau
     for _ in range(args.num_samples):

@@ -17,6 +17,16 @@ class TextGenerationModel(nn.Module):
         self.linear = nn.Linear(lstm_num_hidden, vocabulary_size)
         self.to(device)
 
+    @staticmethod
+    def parameter_shapes(vocabulary_size, lstm_num_hidden, lstm_num_layers):
+        """The shape of every weight of such a model, by state_dict name, without building it."""
+        V, H = vocabulary_size, lstm_num_hidden
+        shapes = {"embedding.weight": (V, H)}
+        for layer in range(lstm_num_layers):
+            shapes |= {f"lstm.weight_ih_l{layer}": (4 * H, H), f"lstm.weight_hh_l{layer}": (4 * H, H),
+                       f"lstm.bias_ih_l{layer}": (4 * H,), f"lstm.bias_hh_l{layer}": (4 * H,)}
+        return shapes | {"linear.weight": (V, H), "linear.bias": (V,)}
+
     def forward(self, x, state=None):
         """x (B, T) character indices -> logits (B, T, vocabulary_size) and the final (h, c) state."""
         output, state = self.lstm(self.embedding(x), state)  # (B, T, H)

@@ -5,7 +5,9 @@ import torch
 
 from uvadl2019.cli import UserError
 from part2 import train as part2_train
+from part2.longrun.checkpoint import load_model
 from part2.longrun.logs import METRICS, SAMPLES
+from part2.model import TextGenerationModel
 from tests.helpers import TINY
 
 
@@ -104,3 +106,24 @@ def test_resuming_past_train_steps_says_where_the_checkpoint_is(run, book, capsy
     out = capsys.readouterr().out
     assert "Nothing to do: the checkpoint in" in out and "is at step 2, --train_steps is 1." in out
     assert "already trained" not in out
+
+
+@pytest.mark.parametrize("vocabulary, hidden, layers", [(5, 16, 1), (83, 8, 3)])
+def test_the_shapes_known_without_building_are_the_models(vocabulary, hidden, layers):
+    model = TextGenerationModel(1, 1, vocabulary, hidden, layers)
+    assert TextGenerationModel.parameter_shapes(vocabulary, hidden, layers) == \
+        {name: tuple(w.shape) for name, w in model.state_dict().items()}
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda s: s["config"].update(lstm_num_layers=10 ** 9), "do not fit its vocabulary"),  # built, this would hang
+    (lambda s: s["config"].update(lstm_num_hidden=200000), "do not fit its vocabulary"),
+    (lambda s: s["config"].update(lstm_num_layers="2"), "no model settings"),
+    (lambda s: s.update(vocabulary=list(range(len(s["vocabulary"])))), "not a string of distinct characters"),
+    (lambda s: s.update(vocabulary="a" * len(s["vocabulary"])), "not a string of distinct characters"),
+    (lambda s: s.update(vocabulary=s["vocabulary"][:-1]), "do not fit its vocabulary"),
+])
+def test_a_checkpoint_whose_settings_do_not_fit_its_weights_is_refused_before_building(run, edit, fragment):
+    edit_checkpoint(run, edit)
+    with pytest.raises(UserError, match=fragment):
+        load_model(run / "checkpoint.pt")

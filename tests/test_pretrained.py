@@ -36,7 +36,8 @@ def test_shipped_model_completes_a_prompt_greedily_the_same_every_time():
     assert first == complete(model, vocabulary, "The people ", 60) and first.startswith("The people ")
     cli = run_cli("-m", "part2.generate", "--prompt", "The people ", "--length", "60", "--device", "cpu")
     assert cli.returncode == 0, cli.stderr
-    assert cli.stdout == first + "\n" and "shipped model" in cli.stderr  # said in one line, beside the text
+    assert cli.stdout == first + "\n"  # what it used is said in one line, beside the text: where the model lies
+    assert cli.stderr == f"No --checkpoint: generating with the shipped model in {pretrained.FOLDER}.\n"
 
 
 def test_damaged_or_missing_shipped_model_is_one_line_naming_it_and_the_fix(tmp_path, monkeypatch):
@@ -74,6 +75,50 @@ def test_export_keeps_the_model_and_drops_the_training_state(book, tmp_path):
     trained, _ = load_model(tmp_path / "run" / "checkpoint.pt")
     x = torch.tensor([[1, 2, 3, 4]])
     assert torch.equal(shipped(x)[0], trained(x)[0])
+
+
+@pytest.fixture
+def tiny_run(book, tmp_path):
+    """The checkpoint of a ten-step part 2 run."""
+    part2_train.main(["--txt_file", str(book), "--out_dir", str(tmp_path / "run"), *TINY, "--train_steps", "10"])
+    return tmp_path / "run" / "checkpoint.pt"
+
+
+@pytest.mark.parametrize("edit, fragment", [
+    (lambda s: s["model"]["linear.bias"].fill_(float("nan")), "NaN or infinite"),
+    (lambda s: s["config"].update(lstm_num_hidden=32), "do not fit"),
+])
+def test_export_ships_only_what_loads(tiny_run, tmp_path, edit, fragment):
+    state = torch.load(tiny_run, weights_only=True)
+    edit(state)
+    torch.save(state, tiny_run)
+    result = run_cli("-m", "part2.paper.pretrained", tiny_run, "--folder", tmp_path / "shipped")
+    assert_one_line_error(result, fragment)
+    assert not (tmp_path / "shipped").exists()
+
+
+def test_export_replaces_the_shipped_model_only_when_its_folder_is_named(tiny_run):
+    before = SHIPPED.read_bytes()
+    assert_one_line_error(run_cli("-m", "part2.paper.pretrained", tiny_run), "required: --folder")
+    assert SHIPPED.read_bytes() == before
+
+
+@pytest.mark.parametrize("line", ["{digest}  {name}", "{DIGEST}  {name}", "{digest} *{name}", "{DIGEST} *{name}\r"])
+def test_sha256sum_text_and_binary_lines_in_either_case_are_read(tmp_path, line):
+    copy = tmp_path / "pretrained"
+    shutil.copytree(pretrained.FOLDER, copy)
+    digest = sha256(copy / pretrained.NAME)
+    (copy / pretrained.SUMS).write_text(line.format(digest=digest, DIGEST=digest.upper(), name=pretrained.NAME) + "\n")
+    model, _ = pretrained.load_pretrained(folder=copy)
+    (copy / pretrained.SUMS).write_text(line.format(digest="0" * 64, DIGEST="0" * 64, name=pretrained.NAME) + "\n")
+    with pytest.raises(UserError, match="does not match its sha256"):
+        pretrained.load_pretrained(folder=copy)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_the_shipped_model_on_a_missing_gpu_is_a_missing_gpu_not_a_damaged_model():
+    with pytest.raises(UserError, match="no CUDA device is available"):
+        pretrained.load_pretrained(device="cuda")
 
 
 def test_running_mean_by_hand():

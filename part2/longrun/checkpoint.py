@@ -44,19 +44,28 @@ def load_model(path, device="cpu", option="--checkpoint"):
 
 
 def model_from_state(state, path, device="cpu", option="--checkpoint"):
-    """(model in eval mode, vocabulary) from the dict of load_checkpoint(path, device, option=option)."""
-    config = state["config"]
-    try:
-        model = TextGenerationModel(config["batch_size"], config["seq_length"], len(state["vocabulary"]),
-                                    config["lstm_num_hidden"], config["lstm_num_layers"], device=device)
-        model.load_state_dict(state["model"])
-    except (KeyError, TypeError, ValueError, RuntimeError):  # a configuration that does not fit its weights
-        raise UserError(f"{option}: the weights in '{path}' do not fit the configuration stored with them; the "
-                        f"checkpoint is damaged or was edited") from None
-    if not all(torch.isfinite(weight).all() for weight in state["model"].values()):
+    """(model in eval mode, vocabulary) from the dict of load_checkpoint(path, device, option=option). The
+    vocabulary, the settings and the weights' shapes are checked against each other before the model is built."""
+    damaged = f"{option}: the checkpoint '{path}' is damaged or was edited"
+    vocabulary, config, weights = state["vocabulary"], state["config"], state["model"]
+    if not isinstance(vocabulary, str) or not vocabulary or len(set(vocabulary)) != len(vocabulary):
+        raise UserError(f"{damaged}: its vocabulary is not a string of distinct characters")
+    sizes = [config.get(key) if isinstance(config, dict) else None for key in ("lstm_num_hidden", "lstm_num_layers")]
+    if not all(type(size) is int and size > 0 for size in sizes) or not isinstance(weights, dict) or not all(
+            isinstance(w, torch.Tensor) for w in weights.values()):
+        raise UserError(f"{damaged}: it holds no model settings and weights of part2.train")
+    fits = len(weights) == 4 * sizes[1] + 3  # before listing the shapes of what may be a billion layers
+    if not fits or {name: tuple(w.shape) for name, w in weights.items()} != \
+            TextGenerationModel.parameter_shapes(len(vocabulary), *sizes):
+        raise UserError(f"{damaged}: its weights do not fit its vocabulary of {len(vocabulary)} and its settings "
+                        f"(lstm_num_hidden {sizes[0]}, lstm_num_layers {sizes[1]})")
+    if not all(torch.isfinite(weight).all() for weight in weights.values()):
         raise UserError(f"{option}: the weights in '{path}' hold NaN or infinite values (a diverged run, or a "
                         f"damaged file); give an earlier checkpoint")
-    return model.eval(), state["vocabulary"]
+    model = TextGenerationModel(config.get("batch_size"), config.get("seq_length"), len(vocabulary), *sizes,
+                                device=device)
+    model.load_state_dict(weights)
+    return model.eval(), vocabulary
 
 
 def left_after_interruption(config):
