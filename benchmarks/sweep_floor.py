@@ -13,7 +13,8 @@ from pathlib import Path
 
 import torch
 
-from uvadl2019.cli import UserError, check_positive, run_main
+from uvadl2019.checks import UserError, check_positive
+from uvadl2019.cli import run_main
 from uvadl2019.files import read_jsonl
 from benchmarks.bench_rnn import matmul_flops, sgemm_rate
 

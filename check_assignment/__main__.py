@@ -11,17 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from uvadl2019.cli import (
-    Config,
-    UserError,
-    check_at_least,
-    check_seeds,
-    cores,
-    option,
-    option_like,
-    parse_into,
-    run_main,
-)
+from uvadl2019.checks import UserError, check_at_least, check_seeds, cores
+from uvadl2019.cli import Config, option, option_like, parse_into, run_main
 from uvadl2019.files import output_folders
 from check_assignment.check import check_paths
 from check_assignment.results import lines_of

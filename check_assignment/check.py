@@ -2,7 +2,7 @@
 message}]; each file is checked in a process of its own (check_assignment.sandbox)."""
 from pathlib import Path
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from check_assignment.kinds import KINDS
 from check_assignment.sandbox import check_file
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.files import atomic_write_text
 from uvadl2019.progress import progress
 from check_assignment.check import check_paths

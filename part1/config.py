@@ -4,17 +4,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from uvadl2019.cli import (
-    Config,
-    check_at_least,
-    check_finite,
-    check_positive,
-    check_seeds,
-    check_threads,
-    max_norm_value,
-    option,
-    parse_into,
-)
+from uvadl2019.checks import check_at_least, check_finite, check_positive, check_seeds, check_threads
+from uvadl2019.cli import Config, max_norm_value, option, parse_into
 from uvadl2019.device import DEVICE_HELP
 from part1.fast.backend import BACKENDS, DEVICE_NAMES, IMPLEMENTATIONS
 from part1.recurrent import INITIALISATIONS

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from uvadl2019.cli import Config, UserError, check_at_least, check_finite, check_seeds, option, parse_into, run_main
+from uvadl2019.checks import UserError, check_at_least, check_finite, check_seeds
+from uvadl2019.cli import Config, option, parse_into, run_main
 from uvadl2019.device import DEVICE_HELP, resolve_device
 from uvadl2019.figures import finish_figure, panels
 from uvadl2019.files import output_folders, write_csv

@@ -2,16 +2,8 @@
 line generated from them, and start2.py's presets."""
 from dataclasses import dataclass
 
-from uvadl2019.cli import (
-    Config,
-    UserError,
-    check_at_least,
-    check_positive,
-    check_seeds,
-    max_norm_value,
-    option,
-    parse_into,
-)
+from uvadl2019.checks import UserError, check_at_least, check_positive, check_seeds
+from uvadl2019.cli import Config, max_norm_value, option, parse_into
 from uvadl2019.device import DEVICE_HELP
 
 # Options that change where or how often a run reports, not what it computes: free to change on --resume.

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import torch
 
-from uvadl2019.cli import Config, UserError, check_at_least, check_positive, check_seeds, option, parse_into, run_main
+from uvadl2019.checks import UserError, check_at_least, check_positive, check_seeds
+from uvadl2019.cli import Config, option, parse_into, run_main
 from uvadl2019.device import DEVICE_HELP, resolve_device
 from uvadl2019.memory import check_fits
 from part2.longrun.checkpoint import load_model

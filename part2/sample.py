@@ -4,11 +4,23 @@ tau follows the report: characters are drawn from softmax(tau * logits), so tau 
 (larger is greedier; tau -> infinity is greedy). The common temperature is 1 / tau.
 """
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
 
+from uvadl2019.checks import UserError, check_at_least, check_integers
 from part2.dataset import decode, encode
+
+
+def check_decoding(length, tau=None, beam_width=None):
+    """length: characters to generate (0 or more); tau: None (greedy) or a positive number, inf greedy too;
+    beam_width: None or at least 1. A bad value is a UserError (a ValueError) naming it."""
+    check_integers(length=length, beam_width=beam_width)
+    check_at_least(0, length=length)
+    check_at_least(1, beam_width=beam_width)
+    if tau is not None and not (isinstance(tau, numbers.Real) and tau > 0):
+        raise UserError(f"--tau must be a positive number (inf: greedy), got {tau!r}")
 
 
 def tempered_softmax(logits, tau):
@@ -34,7 +46,11 @@ def pick_next(logits, tau=None, generator=None):
 
 @torch.no_grad()
 def generate(model, prompt, length, tau=None, generator=None):
-    """Continue each row of prompt (B, P) by `length` characters (B, length), carrying the LSTM state."""
+    """Continue each row of prompt (B, P) by `length` characters (B, length), carrying the LSTM state; tau: as for
+    pick_next."""
+    check_decoding(length)
+    if prompt.dim() != 2 or prompt.size(1) == 0:
+        raise UserError(f"prompt must be (B, P) character indices with P at least 1, got shape {tuple(prompt.shape)}")
     was_training = model.training
     model.eval()
     logits, state = model(prompt)
@@ -51,6 +67,9 @@ def generate(model, prompt, length, tau=None, generator=None):
 @torch.no_grad()
 def beam_search(model, prompt, length, beam_width):
     """The continuation (length,) of a 1-D prompt with the highest log-probability found by beam search."""
+    check_decoding(length, beam_width=beam_width)
+    if prompt.dim() != 1 or len(prompt) == 0:
+        raise UserError(f"prompt must be 1-D character indices, at least one, got shape {tuple(prompt.shape)}")
     if length == 0:
         return prompt.new_zeros(0), 0.0
     was_training = model.training
@@ -84,7 +103,11 @@ def log_probability(model, prompt, continuation):
 
 
 def complete(model, vocabulary, prompt, length, tau=None, beam_width=None, generator=None):
-    """Sentence completion: `prompt` followed by `length` generated characters (greedy, tau or beam search)."""
+    """Sentence completion: `prompt` (at least one character) followed by `length` generated characters (greedy,
+    tau or beam search)."""
+    check_decoding(length, tau, beam_width)
+    if not isinstance(prompt, str) or not prompt:
+        raise UserError(f"--prompt must be at least one character of the book, got {prompt!r}")
     device = next(model.parameters()).device
     ids = torch.tensor(encode(prompt, vocabulary), dtype=torch.long, device=device)
     if beam_width is not None:

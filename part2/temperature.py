@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import torch
 
-from uvadl2019.cli import Config, UserError, check_positive, check_seeds, option, parse_into, run_main
+from uvadl2019.checks import UserError, check_positive, check_seeds
+from uvadl2019.cli import Config, option, parse_into, run_main
 from uvadl2019.figures import finish_figure, panels
 from uvadl2019.files import ensure_writable_dir
 from part2.sample import tempered_softmax

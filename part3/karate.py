@@ -8,7 +8,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from uvadl2019.cli import Config, check_at_least, check_positive, check_seeds, option, parse_into, run_main
+from uvadl2019.checks import check_at_least, check_positive, check_seeds
+from uvadl2019.cli import Config, option, parse_into, run_main
 from uvadl2019.device import resolve_device
 from uvadl2019.files import ensure_writable_dir
 from part3.gcn import GCN, normalize_adjacency

@@ -1,7 +1,7 @@
 """The config objects: defaults equal to the command line's, checks with one-line messages, the run key."""
 import pytest
 
-from uvadl2019.cli import UserError, check_at_least, check_positive
+from uvadl2019.checks import UserError, check_at_least, check_positive
 from part1.config import TrainConfig, parse_config
 from part1.sweep.config import SweepConfig
 from part2.config import TextTrainConfig, parse_config as parse_text_config

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch.utils import cpp_extension
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from part1.fast import backend, cells_cpp, cells_torch
 from part1.fast.workspace import LSTMWorkspace, RNNWorkspace
 from part1.lstm import LSTM

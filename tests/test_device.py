@@ -5,7 +5,7 @@ import os
 import pytest
 import torch
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.device import resolve_device
 import start1
 from part1.fast import backend

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from part2.paper.books import BOOKS, fetch, sha256
 from tests.helpers import SHARED_DATA
 

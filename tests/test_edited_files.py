@@ -3,7 +3,7 @@ contents were changed, resume exactly or are refused in one line; nothing the ru
 import pytest
 import torch
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from part2 import train as part2_train
 from part2.longrun.checkpoint import load_model
 from part2.longrun.logs import METRICS, SAMPLES

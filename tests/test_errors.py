@@ -11,14 +11,15 @@ import start2
 from part1 import grads_over_time, train as part1_train
 from part2 import generate, temperature, train as part2_train
 from part2.longrun.checkpoint import load_checkpoint
-from part2.paper import books
+from part2.paper import books, summarize
 from part3 import example_graph, karate
 from tests.helpers import REPO
 
 COMMANDS = {"part1.train": part1_train.main, "start1.py": start1.main, "grads_over_time": grads_over_time.main,
             "part2.train": part2_train.main, "start2.py": start2.main, "part2.generate": generate.main,
             "part2.temperature": temperature.main, "part3.karate": karate.main,
-            "part3.example_graph": example_graph.main, "part2.paper.books": books.main}
+            "part3.example_graph": example_graph.main, "part2.paper.books": books.main,
+            "part2.paper.summarize": summarize.main}
 SWEEP = ["--models", "RNN", "--lengths", "2", "--seeds", "1", "--steps", "2"]
 BOOK = str(REPO / "README.md")
 TINY_TEXT = ["--seq_length", "8", "--lstm_num_hidden", "16", "--batch_size", "8", "--train_steps", "2"]
@@ -125,6 +126,7 @@ CASES = [
     ("part2.generate", ["--tau", "1", "--beam_width", "2"], ["--tau and --beam_width exclude each other"], None),
     ("part2.generate", ["--checkpoint", "x.pt", "--length", "100000000000000"], ["--length", "GiB"], None),
     ("part2.temperature", ["--seed", "-1"], ["--seed", "-1"], None),
+    ("part2.paper.summarize", ["{tmp}", "--prompt", ""], ["--prompt must be at least one character"], None),
     ("part3.karate", ["--lr", "-1"], ["--lr must be positive", "-1"], None),
     ("part3.karate", ["--lr", "nan"], ["--lr must be positive", "nan"], None),
     ("part3.karate", ["--seed", "-1"], ["--seed", "-1"], None),

@@ -117,3 +117,32 @@ def test_num_samples_draws_that_many_texts_one_after_another_from_one_stream(cap
                        "--device", "cpu"])
         outputs.append(capsys.readouterr().out)
     assert outputs[1].startswith(outputs[0]) and outputs[1].count("The people ") >= 3 and outputs[1] != outputs[0] * 3
+
+
+@pytest.mark.parametrize("options, fragment", [
+    ({"prompt": ""}, "--prompt must be at least one character"),
+    ({"prompt": "", "beam_width": 3}, "--prompt must be at least one character"),
+    ({"beam_width": 0}, "--beam_width must be at least 1, got 0"),
+    ({"beam_width": -2}, "--beam_width must be at least 1, got -2"),
+    ({"beam_width": 2.5}, "--beam_width must be a whole number, got 2.5"),
+    ({"tau": -1.0}, "--tau must be a positive number"),
+    ({"tau": math.nan}, "--tau must be a positive number"),
+    ({"tau": "1"}, "--tau must be a positive number"),
+    ({"length": -1}, "--length must be 0 or more, got -1"),
+    ({"length": 2.5}, "--length must be a whole number, got 2.5"),
+])
+def test_completion_refuses_bad_arguments_by_name_as_a_value_error(model, options, fragment):
+    arguments = {"prompt": "abc", "length": 5, **options}
+    with pytest.raises(ValueError, match=fragment):
+        complete(model, VOCABULARY, arguments.pop("prompt"), arguments.pop("length"), **arguments)
+
+
+def test_an_infinite_tau_completes_greedily(model):
+    assert complete(model, VOCABULARY, "abc", 12, tau=math.inf, generator=torch.Generator().manual_seed(0)) == \
+        complete(model, VOCABULARY, "abc", 12)
+
+
+@pytest.mark.parametrize("prompt", [torch.zeros(2, 0, dtype=torch.long), torch.tensor([1, 2])])
+def test_generate_refuses_a_prompt_that_is_not_rows_of_characters(model, prompt):
+    with pytest.raises(ValueError, match="prompt must be .B, P. character indices"):
+        generate(model, prompt, 5)

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from part1.presets import plan
 from part1.sweep.launch import SubmititExecutor, record_path
 from part1.sweep.run import run_sweep

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from part1.presets import REPORT_ACCURACY
 from part1.sweep.lottery import (
     CHANCE,

@@ -4,7 +4,7 @@ import shutil
 import pytest
 import torch
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.files import sha256
 from part2 import train as part2_train
 from part2.dataset import TextDataset

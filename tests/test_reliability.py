@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.files import append_jsonl, atomic_write_text, ensure_writable_dir, read_jsonl
 from part1.fast import cells_cpp
 from part1.sweep import executors
@@ -20,7 +20,7 @@ from tests.helpers import REPO
 
 APPEND = """
 import sys
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.files import append_jsonl
 for i in range(200):
     append_jsonl(sys.argv[1], {"writer": sys.argv[2], "i": i, "padding": "x" * 2000})

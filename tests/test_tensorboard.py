@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.tensorboard import summary_writer
 from part1.records import read_losses
 from part2 import train as part2_train

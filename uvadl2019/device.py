@@ -3,7 +3,7 @@ from contextlib import contextmanager
 
 import torch
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 
 DEVICE_HELP = ("auto (CUDA when present, else CPU), cpu, cuda, cuda:N, or mps for Apple GPUs, opt-in: small "
                "LSTMs often run faster on the CPU (default: auto)")

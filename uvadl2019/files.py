@@ -14,7 +14,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 
 TEMPORARY = re.compile(r"^\..+\.(\d+)-[0-9a-f]{8}\.tmp")  # .NAME.PID-TOKEN.tmp.SUFFIX, see replaced_atomically
 STALE_SECONDS = 3600  # where a writer's life cannot be checked (Windows), a temporary this old is stale

@@ -3,7 +3,7 @@ import os
 
 import torch
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 
 GIB = 2 ** 30
 

@@ -1,5 +1,5 @@
 """TensorBoard event files (--tensorboard DIR): the tensorboard package is imported only when a folder is given."""
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 
 
 def summary_writer(log_dir, purge_step=None):

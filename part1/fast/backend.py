@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 import torch
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 
 
 class StepCells(Protocol):

@@ -1,7 +1,8 @@
 """start1.py's command line: what the sweep trains, where, and how."""
 from dataclasses import dataclass
 
-from uvadl2019.cli import Config, UserError, check_at_least, check_seeds, check_threads, max_norm_value, option
+from uvadl2019.checks import UserError, check_at_least, check_seeds, check_threads
+from uvadl2019.cli import Config, max_norm_value, option
 from uvadl2019.device import DEVICE_HELP
 from part1.config import IMPL_HELP, IMPLEMENTATIONS, INITIALISATIONS, MODEL_TYPES
 from part1.presets import PRESETS, plan

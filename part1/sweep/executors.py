@@ -9,7 +9,7 @@ import shutil
 import signal
 import sys
 
-from uvadl2019.cli import UserError, cores
+from uvadl2019.checks import UserError, cores
 from part1.fast import backend as backends
 from part1.sweep.together import train_group
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.files import atomic_write_text
 from part1.config import digest_of
 from part1.sweep.together import train_group

@@ -12,7 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 from statistics import NormalDist, median
 
-from uvadl2019.cli import Config, UserError, option, parse_into, run_main
+from uvadl2019.checks import UserError
+from uvadl2019.cli import Config, option, parse_into, run_main
 from uvadl2019.files import atomic_write_text, ensure_writable_dir, read_jsonl, write_csv
 from part1.config import MODEL_TYPES, NOT_RUN_DEFINING
 from part1.presets import REPORT_ACCURACY

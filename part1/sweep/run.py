@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.files import output_folders
 from uvadl2019.progress import progress
 from part1.config import key_of

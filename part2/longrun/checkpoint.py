@@ -3,7 +3,7 @@ from pathlib import Path
 
 import torch
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.files import replaced_atomically
 from part2.model import TextGenerationModel
 

@@ -2,7 +2,7 @@
 --out_dir, --resume into one with a checkpoint, a --summary_path holding no other run's metrics)."""
 from pathlib import Path
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.files import atomic_write_text, claim
 from part2.longrun.checkpoint import CHECKPOINT
 from part2.longrun.logs import FIGURE, METRICS

@@ -4,7 +4,7 @@ import csv
 from datetime import datetime, timezone
 
 from uvadl2019 import evaluation
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.environment import environment
 from uvadl2019.figures import finish_figure, panels
 from uvadl2019.files import append_jsonl, append_line, atomic_write_text, cut_log, read_utf8

@@ -3,7 +3,7 @@ checkpoint fits the run that continues it, and loading it."""
 import torch
 from tqdm import tqdm
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.environment import environment
 from uvadl2019.tensorboard import summary_writer
 from part2.config import NOT_RUN_DEFINING

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import torch
 
-from uvadl2019.cli import UserError
+from uvadl2019.checks import UserError
 from uvadl2019.seeding import derive_seed
 from part2.dataset import TextDataset
 from part2.model import TextGenerationModel

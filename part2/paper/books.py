@@ -10,7 +10,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from uvadl2019.cli import Config, UserError, option, parse_into, run_main
+from uvadl2019.checks import UserError
+from uvadl2019.cli import Config, option, parse_into, run_main
 from uvadl2019.files import output_folders, sha256
 from uvadl2019.locations import books_dir
 

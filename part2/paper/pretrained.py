@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from uvadl2019.cli import Config, UserError, option, parse_into, run_main
+from uvadl2019.checks import UserError
+from uvadl2019.cli import Config, option, parse_into, run_main
 from uvadl2019.device import resolve_device
 from uvadl2019.files import atomic_write_text, ensure_writable_dir, sha256
 from uvadl2019.locations import CHECKOUT, pretrained_dir

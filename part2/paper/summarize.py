@@ -6,7 +6,8 @@ report's steps, and one prompt completed by the run's last model), and prints th
 from dataclasses import dataclass
 from pathlib import Path
 
-from uvadl2019.cli import Config, UserError, option, parse_into, run_main
+from uvadl2019.checks import UserError
+from uvadl2019.cli import Config, option, parse_into, run_main
 from uvadl2019.files import atomic_write_text, ensure_writable_dir, read_utf8, write_csv
 from part2.longrun.checkpoint import CHECKPOINT, MODEL_KEYS, load_checkpoint, model_from_state
 from part2.longrun.logs import METRIC_FIELDS, METRICS, SAMPLES, metrics_rows, plot_training
@@ -25,8 +26,9 @@ NOT_A_RUN = "give the --out_dir of a part2.train run as run_dir"
 
 def read_metrics(path):
     """metrics.csv's rows as dicts of numbers, val_* None where not measured."""
+    lines = read_utf8(path, NOT_A_RUN).splitlines()
     try:
-        rows = metrics_rows(read_utf8(path, NOT_A_RUN).splitlines())
+        rows = metrics_rows(lines)
     except ValueError:
         raise UserError(f"'{path}' is not the metrics.csv of a part2.train run; {NOT_A_RUN}") from None
     if not rows:
@@ -37,8 +39,9 @@ def read_metrics(path):
 def read_samples(path, steps):
     """{step: [(mode, length, text)]} of samples_over_training.txt, for those of `steps` it holds."""
     samples, step = {}, None
+    lines = read_utf8(path, NOT_A_RUN).splitlines()
     try:
-        for line in read_utf8(path, NOT_A_RUN).splitlines():
+        for line in lines:
             if line.startswith("=== step "):
                 step = int(line.split()[2])
                 if step in steps:
@@ -122,6 +125,10 @@ class SummarizeConfig(Config):
                           flag="run_dir", type=str)
     docs: str = option("docs", "where to write the figure, the CSV and the samples (default: docs)")
     prompt: str = option("The people ", "the prompt the last model completes (default: 'The people ')")
+
+    def check(self):
+        if not self.prompt:
+            raise UserError("--prompt must be at least one character of the book, got ''")
 
 
 def main(argv=None):
