@@ -40,6 +40,12 @@ def binary_book(tmp):
     (tmp / "book.bin").write_bytes(bytes(range(256)) * 40)
 
 
+def huge_book(tmp):
+    """A 40 GiB book that takes no disk: a sparse file."""
+    with open(tmp / "huge.txt", "wb") as f:
+        f.truncate(40 * 2 ** 30)
+
+
 def edited_checkpoint(tmp):
     """A real part 2 checkpoint whose stored hidden size no longer fits its weights."""
     part2_train.main(["--txt_file", BOOK, "--out_dir", str(tmp / "run"), *TINY_TEXT, "--device", "cpu"])
@@ -117,6 +123,7 @@ CASES = [
     ("part2.train", ["--txt_file", BOOK, "--out_dir", "{tmp}/none", "--resume"],
      ["--resume", "none", "holds no checkpoint.pt"], None),
     ("part2.train", ["--txt_file", "{tmp}/book.bin"], ["book.bin", "not a text file"], binary_book),
+    ("part2.train", ["--txt_file", "{tmp}/huge.txt"], ["--txt_file", "huge.txt needs about", "GiB"], huge_book),
     ("part2.train", ["--txt_file", BOOK, "--lstm_num_hidden", "1000000"], ["--lstm_num_hidden 1000000", "GiB"],
      None),
     ("start2.py", ["--txt_file", BOOK, "--seed", "-2"], ["--seed", "-2"], None),

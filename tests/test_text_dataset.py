@@ -83,3 +83,14 @@ def test_the_course_book(democracy):
     assert dataset.vocab_size == 83
     assert dataset.vocabulary.startswith("\n !\"") and dataset.vocabulary.endswith("xyz")
     assert dataset.convert_to_string(dataset.validation_windows()[0][0])  # a held-out slice exists
+
+
+@pytest.mark.parametrize("options, fragment", [
+    ({"seq_length": 0}, "--seq_length must be at least 1, got 0"),
+    ({"seq_length": 2.5}, "--seq_length must be a whole number, got 2.5"),
+    ({"seq_length": 5, "val_fraction": 1.0}, "val_fraction must be from 0 to less than 1, got 1.0"),
+    ({"seq_length": 5, "val_fraction": float("nan")}, "val_fraction must be from 0 to less than 1, got nan"),
+])
+def test_bad_arguments_are_a_value_error_naming_them(tmp_path, options, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        TextDataset(write(tmp_path, "abc " * 100), **options)

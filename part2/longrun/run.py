@@ -5,10 +5,12 @@ from pathlib import Path
 import torch
 
 from uvadl2019.checks import UserError
+from uvadl2019.memory import check_fits
 from uvadl2019.seeding import derive_seed
 from part2.dataset import TextDataset
 from part2.model import TextGenerationModel
 
+BYTES_PER_BOOK_BYTE = 20  # reading a book: its bytes, the string, a list of indices and their int64 tensor
 DATA_STREAM, SAMPLE_STREAM, DROPOUT_STREAM = 0, 1, 2  # the run's random streams (uvadl2019.seeding.derive_seed)
 
 
@@ -41,6 +43,8 @@ def load_dataset(config, rank=0):
     path = Path(config.txt_file)
     if path.exists() and not path.is_file():  # a folder, or a device such as /dev/zero that never ends
         raise UserError(f"--txt_file '{path}' is not a regular file; give a book's text file")
+    if path.is_file():  # checked before reading: the text, its indices and their tensor take ~20 bytes a byte
+        check_fits(torch.device("cpu"), path.stat().st_size * BYTES_PER_BOOK_BYTE, txt_file=path)
     try:
         return TextDataset(config.txt_file, config.seq_length, seed=derive_seed(config.seed, stream))
     except FileNotFoundError:
