@@ -5,14 +5,16 @@ On several processes: torchrun --standalone --nproc_per_node N -m part2.train --
 """
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
+from uvadl2019.checks import UserError
 from uvadl2019.cli import run_main, stop_now, stop_requests
 from uvadl2019.device import resolve_device
-from uvadl2019.files import output_folders
+from uvadl2019.files import WRITE_ERRORS, output_folders, write_failure
 from uvadl2019.memory import check_fits
 from uvadl2019.progress import progress, show_step
 from uvadl2019.seeding import derive_seed
@@ -33,15 +35,16 @@ def make_model(config, vocab_size, device):
                                config.lstm_num_layers, device=device, dropout=1.0 - config.dropout_keep_prob)
 
 
-def set_up(config, out_dir, summary_dir, board_dir):
+def set_up(config, out_dir, summary_dir, board_dir, held):
     """Join torchrun's processes (if any), read the book and check that the run fits in memory; then claim the
-    folders (process 0) and check them under their locks; then make the model and the optimizer."""
+    folders (process 0, until `held` closes) and check them under their locks; then make the model and the
+    optimizer."""
     rank, world, device = distributed.setup(resolve_device(config.device))
     dataset = load_dataset(config, rank)
     check_fits(device, bytes_needed(config, dataset.vocab_size), seq_length=config.seq_length,
                lstm_num_hidden=config.lstm_num_hidden, lstm_num_layers=config.lstm_num_layers,
                batch_size=config.batch_size)
-    locks = prepare_folders(config, out_dir, summary_dir, board_dir, rank)
+    prepare_folders(config, out_dir, summary_dir, board_dir, rank, held)
     torch.manual_seed(config.seed)
     model = make_model(config, dataset.vocab_size, device)
     if rank > 0:  # the same initial weights everywhere, but each rank its own dropout masks
@@ -51,7 +54,7 @@ def set_up(config, out_dir, summary_dir, board_dir):
                                                 gamma=config.learning_rate_decay)
     validation = dataset.validation_windows() if dataset.has_validation else None
     return TextRun(config, rank, world, device, out_dir, summary_dir, dataset, validation, model,
-                   distributed.data_parallel(model), optimizer, scheduler, locks)
+                   distributed.data_parallel(model), optimizer, scheduler)
 
 
 # --- one step ---------------------------------------------------------------------------------------------------------
@@ -76,8 +79,9 @@ def train_step(run, inputs, targets):
 def train(config):
     """Train (or resume) a run in config.out_dir; return (rank, last metrics row or None)."""
     with output_folders((config.out_dir, "--out_dir"), (config.summary_path, "--summary_path"),
-                        (config.tensorboard, "--tensorboard")) as (out_dir, summary_dir, board_dir):
-        run = set_up(config, out_dir, summary_dir or out_dir, board_dir)
+                        (config.tensorboard, "--tensorboard")) as (out_dir, summary_dir, board_dir), \
+            ExitStack() as held:  # the folders' claims, let go however the run ends
+        run = set_up(config, out_dir, summary_dir or out_dir, board_dir, held)
         return run.rank, train_loop(run)
 
 
@@ -154,6 +158,10 @@ def main(argv=None, config=None):
         rank, row = train(config)
     except KeyboardInterrupt as e:
         raise KeyboardInterrupt(str(e) or left_after_interruption(config)) from None
+    except OSError as e:
+        if e.errno not in WRITE_ERRORS:
+            raise
+        raise UserError(write_failure(e, left_after_interruption(config))) from None
     finally:
         distributed.teardown()
     if rank > 0:

@@ -1,5 +1,6 @@
 """part2.train, part2.generate and start2.py: checkpoints, resuming, learning, and bad input."""
 import json
+from contextlib import ExitStack
 
 import pytest
 import torch
@@ -94,13 +95,12 @@ def test_max_norm_off_leaves_the_gradients_the_optimizer_sees_unclipped(book, tm
     """The paper preset's setting: the report's code never clipped part 2's gradients."""
     config = parse_config(["--txt_file", str(book), "--out_dir", str(tmp_path), *TINY, "--max_norm", "off",
                            "--device", "cpu"])
-    run = part2_train.set_up(config, tmp_path, tmp_path, None)
+    with ExitStack() as held:
+        run = part2_train.set_up(config, tmp_path, tmp_path, None, held)
     inputs, targets = run.dataset.batch(config.batch_size)
     reference = part2_train.make_model(config, run.dataset.vocab_size, "cpu")
     reference.load_state_dict(run.model.state_dict())  # the initial weights, before the step changes them
     part2_train.train_step(run, inputs, targets)
-    for lock in run.locks:
-        lock.release()
     seen = [p.grad for p in run.model.parameters()]  # what optimizer.step() used
 
     logits, _ = reference(inputs)

@@ -1,6 +1,7 @@
 """Command-line plumbing: user mistakes become one line on stderr and exit code 2, never a traceback; Ctrl-C and
 SIGTERM end a command in one line (run_main), or wait for the end of a training step (stop_requests)."""
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -9,6 +10,7 @@ from dataclasses import asdict, field, fields, replace
 
 from uvadl2019 import __version__
 from uvadl2019.checks import UserError, check_distinct
+from uvadl2019.files import WRITE_ERRORS, write_failure
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -36,6 +38,16 @@ def run_main(main, prog, interrupted="nothing was written"):
             stream.reconfigure(errors="backslashreplace")
     try:
         main()
+        sys.stdout.flush()  # a full disk or a closed pipe behind stdout shows here, not at exit
+    except BrokenPipeError:  # the reader stopped reading (| head): end at once and quietly, as command-line tools do
+        flush_or_drop_stdout()
+        sys.exit(128 + signal.SIGPIPE)
+    except OSError as e:
+        if e.errno not in WRITE_ERRORS:
+            raise
+        print(f"{prog}: error: {write_failure(e, interrupted)}", file=sys.stderr)
+        flush_or_drop_stdout()
+        sys.exit(1)
     except UserError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         sys.exit(2)
@@ -44,6 +56,18 @@ def run_main(main, prog, interrupted="nothing was written"):
         sys.exit(128 + (signals[0] if signals else signal.SIGINT))
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def flush_or_drop_stdout():
+    """Flush stdout; where it cannot be written (a closed pipe, a full disk), drop what it holds, so that Python's
+    own flush at exit reports nothing more."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # no file descriptor (a notebook's or a test's stdout)
+            pass
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """Files that survive interruption and concurrency: replaced atomically (temporary file, fsync, rename), appended
 under a lock, temporaries of killed processes removed; and writable output folders."""
 import csv
+import errno
 import hashlib
 import io
 import json
@@ -18,6 +19,24 @@ from uvadl2019.checks import UserError
 
 TEMPORARY = re.compile(r"^\..+\.(\d+)-[0-9a-f]{8}\.tmp")  # .NAME.PID-TOKEN.tmp.SUFFIX, see replaced_atomically
 STALE_SECONDS = 3600  # where a writer's life cannot be checked (Windows), a temporary this old is stale
+WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO}  # a full disk, quota, read-only
+
+
+def write_failure(error, left):
+    """One line for an OSError of WRITE_ERRORS: what could not be written, why, and `left`: what is safe."""
+    what = f"'{error.filename}'" if error.filename else "the output"
+    return f"could not write {what}: {error.strerror}; {left}"
+
+
+@contextmanager
+def writing(path, *temporary):
+    """Name `path` in an OSError raised while it is written (a full disk's error names no file, or a temporary)."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is not None and str(e.filename) not in map(str, temporary):
+            raise
+        raise OSError(e.errno, e.strerror, str(path)) from None
 
 
 def ensure_writable_dir(path, option="--out_dir"):
@@ -114,12 +133,13 @@ def replaced_atomically(path):
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp{path.suffix}")
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # permissions as any new file's
     try:
-        yield tmp
-        fd = os.open(tmp, os.O_RDWR)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        with writing(path, tmp):
+            yield tmp
+            fd = os.open(tmp, os.O_RDWR)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         os.replace(tmp, path)
         sync_folder(path.parent)
     except BaseException:
@@ -219,7 +239,7 @@ def append_jsonl(path, record):
     with lock_of(path):
         if path.exists():
             repair_torn_tail(path)
-        with open(path, "a", encoding="utf-8") as f:
+        with writing(path), open(path, "a", encoding="utf-8") as f:
             f.write(json.dumps(record, sort_keys=True) + "\n")
             f.flush()
             os.fsync(f.fileno())
@@ -227,7 +247,7 @@ def append_jsonl(path, record):
 
 def append_line(path, line):
     """Append one line to a log and flush it; cut_log() repairs a log cut short by an interruption."""
-    with open(path, "a", encoding="utf-8") as f:
+    with writing(path), open(path, "a", encoding="utf-8") as f:
         f.write(line + "\n")
         f.flush()
 

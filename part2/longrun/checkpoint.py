@@ -16,8 +16,8 @@ MODEL_KEYS = {"model", "step", "vocabulary", "config"}  # what generating needs:
 def save_checkpoint(path, keys=KEYS, **state):
     """torch.save `state` (exactly `keys`) through a temporary file and a rename."""
     assert set(state) == keys, set(state) ^ keys
-    with replaced_atomically(path) as tmp:
-        torch.save(state, tmp)
+    with replaced_atomically(path) as tmp, open(tmp, "wb") as f:
+        torch.save(state, f)  # into a file object: a full disk is an OSError, not a RuntimeError of torch's
 
 
 def load_checkpoint(path, device="cpu", keys=KEYS, option="--checkpoint"):

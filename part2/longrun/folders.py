@@ -10,10 +10,10 @@ from part2.longrun.logs import FIGURE, METRICS
 OWNER = ".run_folder"  # in a --summary_path folder: the --out_dir of the run whose metrics it holds
 
 
-def claim_folders(folders):
-    """Process 0's locks on the folders the run writes, (path, option) pairs, held while it trains: a second run
-    into any of them is refused."""
-    locks, claimed = [], set()
+def claim_folders(folders, held):
+    """Process 0's locks on the folders the run writes, (path, option) pairs, held until `held` (an ExitStack)
+    closes, however the run ends: a second run into any of them is refused meanwhile."""
+    claimed = set()
     for folder, option in folders:
         if folder is None or folder.resolve() in claimed:
             continue
@@ -21,20 +21,18 @@ def claim_folders(folders):
         if lock is None:
             raise UserError(f"another process is training into '{folder}'; wait for it to finish or choose another "
                             f"{option}")
-        locks.append(lock)
+        held.callback(lock.release)
         claimed.add(folder.resolve())
-    return locks
 
 
-def prepare_folders(config, out_dir, summary_dir, board_dir, rank):
-    """Process 0 claims the folders the run writes (its locks are returned, held while it trains), every process
-    checks them, and a --summary_path apart from --out_dir names the run whose metrics it holds."""
-    locks = claim_folders([(out_dir, "--out_dir"), (summary_dir, "--summary_path"),
-                           (board_dir, "--tensorboard")]) if rank == 0 else []
+def prepare_folders(config, out_dir, summary_dir, board_dir, rank, held):
+    """Process 0 claims the folders the run writes (until `held` closes), every process checks them, and a
+    --summary_path apart from --out_dir names the run whose metrics it holds."""
+    if rank == 0:
+        claim_folders([(out_dir, "--out_dir"), (summary_dir, "--summary_path"), (board_dir, "--tensorboard")], held)
     check_folders(config, out_dir, summary_dir)
     if rank == 0 and summary_dir.resolve() != out_dir.resolve():
         atomic_write_text(summary_dir / OWNER, str(out_dir.resolve()))
-    return locks
 
 
 def check_folders(config, out_dir, summary_dir):

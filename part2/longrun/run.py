@@ -29,7 +29,6 @@ class TextRun:
     trained: torch.nn.Module  # the model, in DistributedDataParallel with several processes
     optimizer: torch.optim.Optimizer
     scheduler: object
-    locks: list  # process 0's claims on the folders it writes (claim_folders), none elsewhere
     board: object = None  # a TensorBoard SummaryWriter on rank 0 with --tensorboard, opened once resumed
 
     @property
