@@ -1,8 +1,12 @@
 """A full disk at any write of a part 2 run: one line naming the file and what is safe, then the run resumes to the
-same weights, metrics and samples, bit for bit."""
+same weights, metrics and samples, bit for bit; and output into a closed pipe or a full device."""
 import builtins
 import errno
 import io
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,7 +16,7 @@ from uvadl2019.device import torch_threads
 from part2 import train as part2_train
 from part2.longrun.checkpoint import CHECKPOINT
 from part2.longrun.logs import METRICS, SAMPLES
-from tests.helpers import TINY
+from tests.helpers import REPO, TINY
 
 OPTIONS = [*TINY, "--print_every", "1", "--eval_every", "2", "--sample_every", "2", "--checkpoint_every", "2",
            "--train_steps", "4", "--device", "cpu", "--quiet"]
@@ -83,3 +87,29 @@ def test_a_full_disk_at_any_write_is_one_line_and_the_run_resumes_bit_for_bit(bo
         assert {name: (folder / name).read_bytes() for name in expected} == expected, index
         state = torch.load(folder / CHECKPOINT, weights_only=True)["model"]
         assert all(torch.equal(state[name], weights[name]) for name in weights), index
+
+
+def generate(stdout, *options):
+    """part2.generate with the shipped model, its stdout given; the Popen."""
+    return subprocess.Popen([sys.executable, "-m", "part2.generate", "--device", "cpu", *options], cwd=REPO,
+                            stdout=stdout, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly():
+    process = generate(subprocess.PIPE, "--length", "300", "--num_samples", "20", "--tau", "1")
+    assert len(process.stdout.read(10)) == 10
+    process.stdout.close()  # as `| head -c 10` does
+    error = process.stderr.read()
+    assert process.wait(timeout=300) == 128 + signal.SIGPIPE
+    assert error.startswith("No --checkpoint") and len(error.splitlines()) == 1, error
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_output_into_a_full_device_is_one_line():
+    with open("/dev/full", "w") as full:
+        process = generate(full, "--length", "50")
+        error = process.stderr.read()
+    assert process.wait(timeout=300) == 1
+    assert error.splitlines()[-1] == ("part2.generate: error: could not write the output: No space left on device; "
+                                      "nothing was written"), error
+    assert "Traceback" not in error and len(error.splitlines()) == 2  # beside the line naming the model used
