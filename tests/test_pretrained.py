@@ -137,7 +137,7 @@ def test_summarize_writes_the_figure_the_csv_and_the_tables(book, tmp_path):
     assert csv_rows == [rows[0], next(r for r in rows if r.startswith("1000,"))]  # every 1000 steps
     losses = [float(r.split(",")[1]) for r in rows[1:]]
     assert f"step 1,000, training batch: loss {losses[-1]:.3f}" in result.stdout
-    assert f"mean over the last 50,000 steps: loss {sum(losses) / len(losses):.3f}" in result.stdout
+    assert f"mean over the last 1,000 steps: loss {sum(losses) / len(losses):.3f}" in result.stdout  # all of them
     assert "validation at step 1,000" in result.stdout
     tables = (tmp_path / "docs" / "part2_samples.md").read_text(encoding="utf-8")
     samples = summarize.read_samples(tmp_path / "run" / "samples_over_training.txt", summarize.TABLE_STEPS)
@@ -147,3 +147,21 @@ def test_summarize_writes_the_figure_the_csv_and_the_tables(book, tmp_path):
             assert f"| {step:,} | {length} | {summarize.cell(text)} |" in tables
     assert "## τ = 2" in tables and "| beam search, width 5 | `the " in tables
     assert (tmp_path / "docs" / "part2_training.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_summarize_interrupted_while_writing_leaves_docs_as_they_were(book, tmp_path, monkeypatch):
+    part2_train.main(["--txt_file", str(book), "--out_dir", str(tmp_path / "run"), *TINY, "--train_steps", "20"])
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    names = ("part2_training.png", "part2_paper_metrics.csv", "part2_samples.md")
+    for name in names:
+        (docs / name).write_text("earlier")
+
+    def interrupted(*args):
+        raise KeyboardInterrupt  # Ctrl-C after the figure was written
+
+    monkeypatch.setattr(summarize, "write_csv", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        summarize.summarize(tmp_path / "run", docs, "the ")
+    assert sorted(p.name for p in docs.iterdir()) == sorted(names)  # no temporaries left either
+    assert all((docs / name).read_text() == "earlier" for name in names)

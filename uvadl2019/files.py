@@ -10,7 +10,7 @@ import re
 import secrets
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -145,6 +145,14 @@ def replaced_atomically(path):
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def replaced_together(*paths):
+    """Yield a temporary path beside each of `paths` to write; once all are written, they replace their files one
+    right after another. A failure or Ctrl-C while writing removes them all and leaves every file as it was."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(replaced_atomically(path)) for path in paths]
 
 
 def atomic_write_text(path, text):

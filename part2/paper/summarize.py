@@ -8,7 +8,7 @@ from pathlib import Path
 
 from uvadl2019.checks import UserError
 from uvadl2019.cli import Config, option, parse_into, run_main
-from uvadl2019.files import atomic_write_text, ensure_writable_dir, read_utf8, write_csv
+from uvadl2019.files import atomic_write_text, ensure_writable_dir, read_utf8, replaced_together, write_csv
 from part2.longrun.checkpoint import CHECKPOINT, MODEL_KEYS, load_checkpoint, model_from_state
 from part2.longrun.logs import METRIC_FIELDS, METRICS, SAMPLES, metrics_rows, plot_training
 from part2.sample import complete
@@ -56,12 +56,13 @@ def read_samples(path, steps):
 
 
 def summary(rows):
-    """The numbers the README quotes: the last row, means over the last LAST steps, the last validation."""
+    """The numbers the README quotes: the last row, means over the last LAST steps (all, in a shorter run), the last
+    validation."""
     last = rows[-1]
     recent = [r for r in rows if r["step"] > last["step"] - LAST]
     validated = [r for r in rows if r["val_loss"] is not None]
     return {"step": last["step"], "loss": last["loss"], "accuracy": last["accuracy"],
-            "mean_loss": sum(r["loss"] for r in recent) / len(recent),
+            "mean_over": min(LAST, last["step"]), "mean_loss": sum(r["loss"] for r in recent) / len(recent),
             "mean_accuracy": sum(r["accuracy"] for r in recent) / len(recent),
             "val_step": validated[-1]["step"] if validated else None,
             "val_loss": validated[-1]["val_loss"] if validated else None,
@@ -111,10 +112,12 @@ def summarize(run_dir, docs, prompt):
     completed = completions(model, vocabulary, prompt)  # all read and checked before anything is written
     samples = read_samples(run_dir / SAMPLES, TABLE_STEPS)
     docs = ensure_writable_dir(docs, "--docs")
-    plot_training(rows, docs / "part2_training.png", MEAN_OVER, REPORT_FINAL)
-    write_csv(docs / "part2_paper_metrics.csv", [{k: "" if r[k] is None else r[k] for k in METRIC_FIELDS}
-                                                 for r in rows if r["step"] % CSV_EVERY == 0], METRIC_FIELDS)
-    atomic_write_text(docs / "part2_samples.md", samples_markdown(samples, prompt, completed, state["step"]))
+    names = ("part2_training.png", "part2_paper_metrics.csv", "part2_samples.md")
+    with replaced_together(*(docs / name for name in names)) as (figure, metrics, samples_md):  # all or none
+        plot_training(rows, figure, MEAN_OVER, REPORT_FINAL)
+        write_csv(metrics, [{k: "" if r[k] is None else r[k] for k in METRIC_FIELDS}
+                            for r in rows if r["step"] % CSV_EVERY == 0], METRIC_FIELDS)
+        atomic_write_text(samples_md, samples_markdown(samples, prompt, completed, state["step"]))
     return summary(rows)
 
 
@@ -136,7 +139,7 @@ def main(argv=None):
     s = summarize(args.run_dir, args.docs, args.prompt)
     print(f"step {s['step']:,}, training batch: loss {s['loss']:.3f}, accuracy {s['accuracy']:.3f} "
           f"(report: {REPORT_FINAL['loss']}, {REPORT_FINAL['accuracy']})")
-    print(f"mean over the last {LAST:,} steps: loss {s['mean_loss']:.3f}, accuracy {s['mean_accuracy']:.3f}")
+    print(f"mean over the last {s['mean_over']:,} steps: loss {s['mean_loss']:.3f}, accuracy {s['mean_accuracy']:.3f}")
     if s["val_step"] is not None:
         print(f"validation at step {s['val_step']:,}: loss {s['val_loss']:.3f}, accuracy {s['val_accuracy']:.3f}")
 
