@@ -46,6 +46,11 @@ def huge_book(tmp):
         f.truncate(40 * 2 ** 30)
 
 
+def symlink_loop(tmp):
+    (tmp / "loop1").symlink_to(tmp / "loop2")
+    (tmp / "loop2").symlink_to(tmp / "loop1")
+
+
 def edited_checkpoint(tmp):
     """A real part 2 checkpoint whose stored hidden size no longer fits its weights."""
     part2_train.main(["--txt_file", BOOK, "--out_dir", str(tmp / "run"), *TINY_TEXT, "--device", "cpu"])
@@ -124,6 +129,13 @@ CASES = [
      ["--resume", "none", "holds no checkpoint.pt"], None),
     ("part2.train", ["--txt_file", "{tmp}/book.bin"], ["book.bin", "not a text file"], binary_book),
     ("part2.train", ["--txt_file", "{tmp}/huge.txt"], ["--txt_file", "huge.txt needs about", "GiB"], huge_book),
+    ("part2.train", ["--txt_file", BOOK, "--out_dir", "{tmp}/" + "a" * 300], ["--out_dir", "longer than this system"],
+     None),
+    ("part2.train", ["--txt_file", BOOK, "--out_dir", "{tmp}/" + "/".join(["b" * 200] * 30)],
+     ["--out_dir", "longer than this system"], None),
+    ("part2.train", ["--txt_file", BOOK, "--out_dir", "{tmp}/loop1/run"], ["--out_dir", "leads round in a loop"],
+     symlink_loop),
+    ("start1.py", [*SWEEP, "--out_dir", "{tmp}/loop1"], ["--out_dir", "leads round in a loop"], symlink_loop),
     ("part2.train", ["--txt_file", BOOK, "--lstm_num_hidden", "1000000"], ["--lstm_num_hidden 1000000", "GiB"],
      None),
     ("start2.py", ["--txt_file", BOOK, "--seed", "-2"], ["--seed", "-2"], None),

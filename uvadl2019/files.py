@@ -49,10 +49,37 @@ def ensure_writable_dir(path, option="--out_dir"):
         probe.touch()
         probe.unlink()
     except OSError as e:
-        raise UserError(f"cannot write to output folder '{path}' ({e.strerror}); "
+        raise UserError(f"cannot write to output folder '{path}' ({why_not_writable(path, e)}); "
                         f"choose another with {option}") from None
     remove_stale_temporaries(path)
     return path
+
+
+def lexists(path, option):
+    """Whether `path` exists (a symbolic link counts, wherever it leads); a name the system cannot even look up is
+    a UserError naming `option`."""
+    try:
+        os.lstat(path)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        raise UserError(f"cannot write to output folder '{path}' ({why_not_writable(path, e)}); choose another "
+                        f"with {option}") from None
+
+
+def why_not_writable(path, error):
+    """What an OSError of creating or writing in the folder `path` means, in words: a name too long for the system,
+    or a symbolic link in a loop (the system says "File exists" or "Too many levels of symbolic links")."""
+    if error.errno == errno.ENAMETOOLONG:
+        return "the path, or a folder's name in it, is longer than this system allows"
+    try:
+        Path(path).resolve(strict=True)
+    except RuntimeError:  # Python's word for a loop
+        return "a symbolic link on its way leads round in a loop"
+    except OSError:
+        pass
+    return error.strerror
 
 
 @contextmanager
@@ -66,7 +93,7 @@ def output_folders(*folders):
         for path, option in folders:
             if path is not None:
                 path = Path(path)
-                made += [p for p in reversed([path, *path.parents]) if not p.exists() and p not in made]
+                made += [p for p in reversed([path, *path.parents]) if not lexists(p, option) and p not in made]
                 path = ensure_writable_dir(path, option)
             paths.append(path)
         yield paths
