@@ -51,12 +51,17 @@ class GenerateConfig(Config):
 def main(argv=None):
     args = parse_into(GenerateConfig, argv, "python -m part2.generate", __doc__.splitlines()[0])
     device = resolve_device(args.device)
-    beams = {"beam_width": args.beam_width} if args.beam_width else {}
-    check_fits(device, args.length * 64 * (args.beam_width or 1), length=args.length, **beams)  # the sequences kept
     if args.checkpoint:
         model, vocabulary = load_model(args.checkpoint, device)
     else:
         model, vocabulary = pretrained.load_pretrained(device)
+    beams = {"beam_width": args.beam_width} if args.beam_width else {}
+    # What each sequence kept holds: its characters, its LSTM state twice over, its candidates' scores. Beam search
+    # keeps --beam_width of them, fewer while the vocabulary's continuations number fewer.
+    kept = min(args.beam_width or 1, len(vocabulary) ** min(args.length, 64))
+    state = 2 * model.lstm.num_layers * model.lstm.hidden_size * 4
+    check_fits(device, kept * (args.length * 64 + 2 * state + 3 * len(vocabulary) * 4), length=args.length, **beams)
+    if not args.checkpoint:
         print(f"No --checkpoint: generating with the shipped model in {pretrained.FOLDER}.", file=sys.stderr)
     generator = torch.Generator(device=device).manual_seed(args.seed)
     tau = 1.0 / args.temperature if args.temperature else args.tau

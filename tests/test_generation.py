@@ -6,6 +6,7 @@ import torch
 
 from part2.model import TextGenerationModel
 from part2.sample import beam_search, complete, generate, log_probability, pick_next, training_samples
+from tests.helpers import run_cli
 
 V = 12
 VOCABULARY = "abcdefghijk "
@@ -146,3 +147,11 @@ def test_an_infinite_tau_completes_greedily(model):
 def test_generate_refuses_a_prompt_that_is_not_rows_of_characters(model, prompt):
     with pytest.raises(ValueError, match="prompt must be .B, P. character indices"):
         generate(model, prompt, 5)
+
+
+def test_a_beam_wider_than_the_continuations_fits_in_memory():
+    """--beam_width 10**9 for one character keeps one beam per character of the vocabulary, not 10**9."""
+    result = run_cli("-m", "part2.generate", "--beam_width", "1000000000", "--length", "1", "--prompt", "The ",
+                     "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout) == len("The ") + 2  # one character and the line's end
