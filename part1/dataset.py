@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 import torch.utils.data as data
 
+from uvadl2019.checks import check_integers, check_seeds, check_whole
+from uvadl2019.memory import check_fits
 from uvadl2019.seeding import DeviceGenerators, derive_seed
 
 TRAIN_STREAM, TEST_STREAM = 0, 1
@@ -20,8 +22,10 @@ class PalindromeDataset(data.Dataset):
     """
 
     def __init__(self, seq_length, seed=None, one_hot=False):
-        if seq_length < 2:
-            raise ValueError(f"seq_length must be at least 2 (one input digit and the target), got {seq_length}")
+        check_whole(2, seq_length=seq_length)  # one input digit and the target
+        check_integers(seed=seed)
+        if seed is not None:
+            check_seeds("seed", seed)
         self.seq_length = seq_length
         self.seed = seed
         self.one_hot = one_hot
@@ -32,6 +36,7 @@ class PalindromeDataset(data.Dataset):
         return sys.maxsize
 
     def __getitem__(self, idx):
+        check_whole(0, idx=idx)  # every index is a palindrome of its own; none counts from the end
         rng = np.random.default_rng(None if self.seed is None else [self.seed, idx])
         full_palindrome = self.generate_palindrome(rng)
         inputs = full_palindrome[:-1]
@@ -48,6 +53,9 @@ class PalindromeDataset(data.Dataset):
     def batch(self, batch_size, device="cpu"):
         """(inputs, targets): inputs (B, seq_length-1) float digits, or (B, seq_length-1, 10) one-hot;
         targets (B,) long."""
+        check_whole(1, batch_size=batch_size)
+        check_fits(torch.device(device), batch_size * self.seq_length * (10 if self.one_hot else 1) * 4 * 3,
+                   batch_size=batch_size)
         generator = self._generators.get(device)
         left = torch.randint(0, 10, (batch_size, math.ceil(self.seq_length / 2)),
                              generator=generator, device=generator.device)

@@ -1,6 +1,7 @@
 """LSTM from scratch with the report's gates g, i, f, o and a linear read-out p = W_ph h_T + b_p."""
 import torch
 
+from uvadl2019.checks import check_finite
 from part1.fast.sequence import LSTMSequence, stack_weights
 from part1.recurrent import Recurrent, project_inputs, time_major, weight_parameter, zeros_parameter
 
@@ -29,6 +30,9 @@ class LSTM(Recurrent):
     def __init__(self, seq_length, input_dim, num_hidden, num_classes, device="cpu", forget_bias=1.0, impl="fast",
                  init="xavier_normal", triton_tiles=None):
         super().__init__(seq_length, input_dim, num_hidden, num_classes, impl, init, triton_tiles)
+        check_finite(required=True, forget_bias=forget_bias)
+        if abs(forget_bias) > torch.finfo(torch.float32).max:
+            raise ValueError(f"--forget_bias must be within float32's range, got {forget_bias}")
         self.forget_bias = forget_bias
         n, d = num_hidden, input_dim
         self.W_gx = weight_parameter(n, d, init, n, device)  # g: the candidate cell input
@@ -49,7 +53,7 @@ class LSTM(Recurrent):
 
     def forward(self, x, keep_hidden=False):
         """Logits (B, num_classes) of the last step; with keep_hidden also [h_1, ..., h_T], each retaining its grad."""
-        x = time_major(x, self.input_dim)  # (T, B, d)
+        x = time_major(x, self.input_dim, self.W_ph.dtype)  # (T, B, d)
         # The four gates stacked once per call: one matmul for all inputs, then one per step.
         W_x = torch.cat([self.W_gx, self.W_ix, self.W_fx, self.W_ox])  # (4n, d)
         W_h = torch.cat([self.W_gh, self.W_ih, self.W_fh, self.W_oh])  # (4n, n)

@@ -4,6 +4,8 @@ import math
 import torch
 from torch import nn
 
+from uvadl2019.checks import check_whole
+from uvadl2019.memory import check_fits
 from part1.fast import backend as backends
 from part1.fast.backend import IMPLEMENTATIONS
 from part1.fast.workspace import WorkspacePool
@@ -33,6 +35,11 @@ class Recurrent(nn.Module):
 
     def __init__(self, seq_length, input_dim, num_hidden, num_classes, impl, init, triton_tiles=None):
         super().__init__()
+        sizes = {"seq_length": seq_length, "input_dim": input_dim, "num_hidden": num_hidden, "num_classes": num_classes}
+        check_whole(1, **sizes)
+        gates = 4  # the LSTM's; the RNN's one gate needs less
+        check_fits(torch.device("cpu"), gates * num_hidden * (num_hidden + input_dim + num_classes) * 4 * 4,
+                   num_hidden=num_hidden, input_dim=input_dim, num_classes=num_classes)  # weights, grads, RMSprop
         self.seq_length = seq_length  # the course's interface; forward accepts any length
         self.input_dim = input_dim
         self.num_hidden = num_hidden
@@ -79,17 +86,20 @@ def weight_parameter(rows, cols, init, num_hidden, device):
 
 def zeros_parameter(*shape, device, value=0.0):
     """A bias filled with `value`."""
-    return nn.Parameter(torch.full(shape, value, device=device))
+    return nn.Parameter(torch.full(shape, float(value), device=device))
 
 
-def time_major(x, input_dim):
-    """(B, T) raw digits or (B, T, input_dim) -> (T, B, input_dim), contiguous for the per-step loop."""
+def time_major(x, input_dim, dtype):
+    """(B, T) raw digits or (B, T, input_dim) -> (T, B, input_dim) in the weights' dtype, contiguous for the per-step
+    loop; integer digits and inputs of another dtype are converted."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a tensor of digits, got {type(x).__name__}")
     if x.dim() == 2 and input_dim == 1:
         x = x.unsqueeze(-1)
-    if x.dim() != 3 or x.size(-1) != input_dim:
-        raise ValueError(f"expected input of shape (B, T, {input_dim})"
-                         f"{' or (B, T)' if input_dim == 1 else ''}, got {tuple(x.shape)}")
-    return x.transpose(0, 1).contiguous()
+    if x.dim() != 3 or x.size(-1) != input_dim or 0 in x.shape:
+        raise ValueError(f"x must be of shape (B, T, {input_dim}){' or (B, T)' if input_dim == 1 else ''} with B and "
+                         f"T at least 1, got {tuple(x.shape)}")
+    return x.transpose(0, 1).to(dtype).contiguous()
 
 
 def project_inputs(x, W_x, b):

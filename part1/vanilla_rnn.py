@@ -25,7 +25,7 @@ class VanillaRNN(Recurrent):
 
     def forward(self, x, keep_hidden=False):
         """Logits (B, num_classes) of the last step; with keep_hidden also [h_1, ..., h_T], each retaining its grad."""
-        x = time_major(x, self.input_dim)  # (T, B, d)
+        x = time_major(x, self.input_dim, self.W_ph.dtype)  # (T, B, d)
         cells = self.fast_cells(x, keep_hidden)
         if cells is None:
             h, hidden = self.reference_loop(x, keep_hidden)

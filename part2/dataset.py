@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 import torch.utils.data as data
 
-from uvadl2019.checks import UserError, check_at_least, check_integers
+from uvadl2019.checks import check_fraction, check_whole
 from uvadl2019.seeding import DeviceGenerators, derive_seed
 
 
@@ -46,10 +46,8 @@ class TextDataset(data.Dataset):
     """
 
     def __init__(self, filename, seq_length, seed=None, val_fraction=0.05):
-        check_integers(seq_length=seq_length)
-        check_at_least(1, seq_length=seq_length)
-        if not 0 <= val_fraction < 1:
-            raise UserError(f"val_fraction must be from 0 to less than 1, got {val_fraction}")
+        check_whole(1, seq_length=seq_length)
+        check_fraction(val_fraction=val_fraction)
         text = read_text(filename)
         if not text:
             raise ValueError(f"text file '{filename}' is empty; give a book with --txt_file")

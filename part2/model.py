@@ -1,5 +1,9 @@
 """The text generator: character embedding, a stacked nn.LSTM and a linear read-out to the vocabulary."""
+import torch
 from torch import nn
+
+from uvadl2019.checks import check_fraction, check_whole
+from uvadl2019.memory import check_fits
 
 
 class TextGenerationModel(nn.Module):
@@ -8,6 +12,13 @@ class TextGenerationModel(nn.Module):
     def __init__(self, batch_size, seq_length, vocabulary_size, lstm_num_hidden=256, lstm_num_layers=2,
                  device="cpu", dropout=0.0):
         super().__init__()
+        sizes = {"vocabulary_size": vocabulary_size, "lstm_num_hidden": lstm_num_hidden,
+                 "lstm_num_layers": lstm_num_layers}
+        check_whole(1, **sizes)
+        check_fraction(dropout=dropout)
+        V, H = vocabulary_size, lstm_num_hidden
+        weights = 2 * V * H + V + lstm_num_layers * (8 * H * H + 8 * H)  # as parameter_shapes() lists them
+        check_fits(torch.device(device), weights * 4 * 4, **sizes)  # weights, gradients, Adam's two moments
         self.batch_size = batch_size  # the course's interface; forward accepts any batch size and length
         self.seq_length = seq_length
         self.vocabulary_size = vocabulary_size

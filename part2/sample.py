@@ -4,22 +4,23 @@ tau follows the report: characters are drawn from softmax(tau * logits), so tau 
 (larger is greedier; tau -> infinity is greedy). The common temperature is 1 / tau.
 """
 import math
-import numbers
 
 import torch
 import torch.nn.functional as F
 
-from uvadl2019.checks import UserError, check_at_least, check_integers
+from uvadl2019.checks import UserError, check_whole, is_number
+from uvadl2019.memory import check_fits
 from part2.dataset import decode, encode
 
 
 def check_decoding(length, tau=None, beam_width=None):
     """length: characters to generate (0 or more); tau: None (greedy) or a positive number, inf greedy too;
     beam_width: None or at least 1. A bad value is a UserError (a ValueError) naming it."""
-    check_integers(length=length, beam_width=beam_width)
-    check_at_least(0, length=length)
-    check_at_least(1, beam_width=beam_width)
-    if tau is not None and not (isinstance(tau, numbers.Real) and tau > 0):
+    check_whole(0, length=length)
+    if beam_width is not None:
+        check_whole(1, beam_width=beam_width)
+    check_fits(torch.device("cpu"), length * 64, length=length)  # the characters generated, one tensor each
+    if tau is not None and not (is_number(tau) and tau > 0):
         raise UserError(f"--tau must be a positive number (inf: greedy), got {tau!r}")
 
 
@@ -109,7 +110,10 @@ def complete(model, vocabulary, prompt, length, tau=None, beam_width=None, gener
     if not isinstance(prompt, str) or not prompt:
         raise UserError(f"--prompt must be at least one character of the book, got {prompt!r}")
     device = next(model.parameters()).device
-    ids = torch.tensor(encode(prompt, vocabulary), dtype=torch.long, device=device)
+    try:
+        ids = torch.tensor(encode(prompt, vocabulary), dtype=torch.long, device=device)
+    except ValueError as e:
+        raise UserError(f"--prompt {prompt!r}: {e}") from None
     if beam_width is not None:
         continuation, _ = beam_search(model, ids, length, beam_width)
     else:

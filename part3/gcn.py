@@ -5,13 +5,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from uvadl2019.checks import check_fraction, check_whole
+from uvadl2019.memory import check_fits
+
 
 def check_adjacency(A):
-    """A must be (N, N) or (B, N, N) with no negative weights; else a ValueError that says so."""
+    """A must be a tensor (N, N) or (B, N, N) of finite, non-negative weights; else a ValueError that says so."""
+    if not isinstance(A, torch.Tensor):
+        raise TypeError(f"adjacency A must be a tensor, got {type(A).__name__}")
     if A.dim() not in (2, 3) or A.size(-1) != A.size(-2):
-        raise ValueError(f"adjacency must be square, (N, N) or (B, N, N), got shape {tuple(A.shape)}")
+        raise ValueError(f"adjacency A must be square, (N, N) or (B, N, N), got shape {tuple(A.shape)}")
+    if A.is_floating_point() and not torch.isfinite(A).all():
+        raise ValueError("adjacency A holds NaN or infinite weights; give finite edge weights")
     if (A < 0).any():
-        raise ValueError("adjacency has negative edge weights; GCN normalisation needs weights >= 0")
+        raise ValueError("adjacency A has negative edge weights; GCN normalisation needs weights >= 0")
 
 
 def normalize_adjacency(A, add_self_loops=True, mode="symmetric"):
@@ -23,6 +30,8 @@ def normalize_adjacency(A, add_self_loops=True, mode="symmetric"):
     check_adjacency(A)
     if mode not in ("symmetric", "row"):
         raise ValueError(f"mode must be 'symmetric' or 'row', got {mode!r}")
+    if not A.is_floating_point():  # 0/1 or integer edge weights, as given most naturally
+        A = A.to(torch.get_default_dtype())
     if add_self_loops:
         A = A + torch.eye(A.size(-1), dtype=A.dtype, device=A.device)
     degree = A.sum(dim=-1)  # (..., N)
@@ -38,6 +47,9 @@ class GCNLayer(nn.Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
+        check_whole(1, in_features=in_features, out_features=out_features)
+        check_fits(torch.device("cpu"), in_features * out_features * 4 * 4, in_features=in_features,
+                   out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
         bound = math.sqrt(6.0 / (in_features + out_features))  # Glorot, as Kipf and Welling
         self.W = nn.Parameter(torch.empty(in_features, out_features).uniform_(-bound, bound))
@@ -59,6 +71,10 @@ class GCN(nn.Module):
 
     def __init__(self, sizes, dropout=0.5, activation=F.relu):
         super().__init__()
+        if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
+            raise ValueError(f"sizes must list the input and output features at least, got {sizes}")
+        check_whole(1, **{f"sizes[{k}]": size for k, size in enumerate(sizes)})
+        check_fraction(dropout=dropout)
         self.layers = nn.ModuleList(GCNLayer(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.dropout, self.activation = dropout, activation
 

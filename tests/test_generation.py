@@ -123,14 +123,14 @@ def test_num_samples_draws_that_many_texts_one_after_another_from_one_stream(cap
 @pytest.mark.parametrize("options, fragment", [
     ({"prompt": ""}, "--prompt must be at least one character"),
     ({"prompt": "", "beam_width": 3}, "--prompt must be at least one character"),
-    ({"beam_width": 0}, "--beam_width must be at least 1, got 0"),
-    ({"beam_width": -2}, "--beam_width must be at least 1, got -2"),
-    ({"beam_width": 2.5}, "--beam_width must be a whole number, got 2.5"),
+    ({"beam_width": 0}, "--beam_width must be a whole number of at least 1, got 0"),
+    ({"beam_width": -2}, "--beam_width must be a whole number of at least 1, got -2"),
+    ({"beam_width": 2.5}, "--beam_width must be a whole number of at least 1, got 2.5"),
     ({"tau": -1.0}, "--tau must be a positive number"),
     ({"tau": math.nan}, "--tau must be a positive number"),
     ({"tau": "1"}, "--tau must be a positive number"),
-    ({"length": -1}, "--length must be 0 or more, got -1"),
-    ({"length": 2.5}, "--length must be a whole number, got 2.5"),
+    ({"length": -1}, "--length must be a whole number of at least 0, got -1"),
+    ({"length": 2.5}, "--length must be a whole number of at least 0, got 2.5"),
 ])
 def test_completion_refuses_bad_arguments_by_name_as_a_value_error(model, options, fragment):
     arguments = {"prompt": "abc", "length": 5, **options}

@@ -86,10 +86,10 @@ def test_the_course_book(democracy):
 
 
 @pytest.mark.parametrize("options, fragment", [
-    ({"seq_length": 0}, "--seq_length must be at least 1, got 0"),
-    ({"seq_length": 2.5}, "--seq_length must be a whole number, got 2.5"),
-    ({"seq_length": 5, "val_fraction": 1.0}, "val_fraction must be from 0 to less than 1, got 1.0"),
-    ({"seq_length": 5, "val_fraction": float("nan")}, "val_fraction must be from 0 to less than 1, got nan"),
+    ({"seq_length": 0}, "--seq_length must be a whole number of at least 1, got 0"),
+    ({"seq_length": 2.5}, "--seq_length must be a whole number of at least 1, got 2.5"),
+    ({"seq_length": 5, "val_fraction": 1.0}, "val_fraction must be a number from 0 to less than 1, got 1.0"),
+    ({"seq_length": 5, "val_fraction": float("nan")}, "val_fraction must be a number from 0 to less than 1, got nan"),
 ])
 def test_bad_arguments_are_a_value_error_naming_them(tmp_path, options, fragment):
     with pytest.raises(ValueError, match=fragment):

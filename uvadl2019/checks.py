@@ -10,6 +10,11 @@ class UserError(ValueError):
     code gets a ValueError."""
 
 
+def is_number(value):
+    """Whether value is a real number (an int, a float, NumPy's; True and False are not)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 SEED_LIMIT = 2 ** 63  # torch.manual_seed's largest seed is 2**64 - 1; a round bound below it
 
 
@@ -29,10 +34,18 @@ def check_integers(**values):
             raise UserError(f"--{name} must be a whole number, got {value!r}")
 
 
-def check_finite(**values):
-    """A UserError naming the first option (--name) whose value is NaN or infinite; None values are not given."""
+def check_whole(lowest, **values):
+    """A UserError naming the first value (--name) that is not a whole number of at least `lowest` (None neither)."""
     for name, value in values.items():
-        if value is not None and not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < lowest:
+            raise UserError(f"--{name} must be a whole number of at least {lowest}, got {value!r}")
+
+
+def check_finite(required=False, **values):
+    """A UserError naming the first option (--name) whose value is NaN, infinite or not a number; None values are
+    not given, unless `required`."""
+    for name, value in values.items():
+        if (value is not None or required) and not (is_number(value) and math.isfinite(value)):
             raise UserError(f"--{name} must be a finite number, got {value}")
 
 
@@ -69,5 +82,12 @@ def check_threads(**values):
 def check_positive(**values):
     """A UserError naming the first option (--name) whose value is not a positive, finite number."""
     for name, value in values.items():
-        if value is not None and not 0 < value < float("inf"):
+        if value is not None and not (is_number(value) and 0 < value < float("inf")):
             raise UserError(f"--{name} must be positive, got {value}")
+
+
+def check_fraction(**values):
+    """A UserError naming the first value (name) that is not a number from 0 to less than 1."""
+    for name, value in values.items():
+        if not (is_number(value) and 0 <= value < 1):
+            raise UserError(f"{name} must be a number from 0 to less than 1, got {value!r}")
