@@ -1,6 +1,7 @@
 """Finished runs: runs.jsonl, one record per line, keyed by the run's TrainConfig.key(); each run's training loss
 per step in curves/, a CSV file named in its record. part1.train appends to it, the sweep reads and appends."""
 import csv
+import sys
 from pathlib import Path
 
 from uvadl2019.files import append_jsonl, read_jsonl, write_csv
@@ -21,7 +22,15 @@ def check_record(record):
                 "test_accuracy": isinstance(accuracy, (int, float)) and not isinstance(accuracy, bool)
                 and 0 <= accuracy <= 1}
     bad = [key for key, fine in valid.items() if not fine]
-    return f"has an impossible {bad[0]} ({record[bad[0]]!r})" if bad else None
+    if bad:
+        return f"has an impossible {bad[0]} ({record[bad[0]]!r})"
+    config = record["config"]
+    for field in ("model_type", "input_length", "seed"):  # the config is the one source; the fields repeat it
+        if config.get(field) != record[field]:
+            return f"has {field} {record[field]!r} but its config says {config.get(field)!r}"
+    if isinstance(config.get("train_steps"), int) and not 1 <= record["steps"] <= config["train_steps"]:
+        return f"ran {record['steps']} steps, which its config's train_steps {config['train_steps']} rules out"
+    return None
 
 
 def curve_name(record):
@@ -39,7 +48,7 @@ class RunStore:
 
     def reload(self):
         """Read runs.jsonl again, with what other processes appended; a corrupt line is a UserError naming it."""
-        records = read_jsonl(self.path, RECORD_KEYS, check_record)
+        records = read_jsonl(self.path, RECORD_KEYS, check_record, key=lambda r: key_of(r["config"]))
         self.done = {key_of(r["config"]): r for r in records}
 
     def __contains__(self, config):
@@ -72,6 +81,11 @@ def read_losses(folder, record):
         return None
     try:
         with open(Path(folder) / record["loss_curve"], encoding="utf-8", newline="") as f:
-            return [float(row["loss"]) for row in csv.DictReader(f)]
+            losses = [float(row["loss"]) for row in csv.DictReader(f)]
     except (OSError, KeyError, TypeError, ValueError, csv.Error):
         return None
+    if len(losses) != record["steps"]:
+        print(f"warning: '{record['loss_curve']}' holds {len(losses)} steps, its record {record['steps']}; its curve "
+              f"is left out", file=sys.stderr)
+        return None
+    return losses

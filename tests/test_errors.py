@@ -92,7 +92,8 @@ def samples_folder(run):
     (run / "samples_over_training.txt").mkdir()
 
 
-RECORD = {"model_type": "RNN", "input_length": 2, "seed": 1, "steps": 2, "converged": False, "config": {}}
+RECORD = {"model_type": "RNN", "input_length": 2, "seed": 1, "steps": 2, "converged": False,
+          "config": {"model_type": "RNN", "input_length": 2, "seed": 1, "train_steps": 2}}
 FINISHED = {**RECORD, "test_accuracy": 0.5}
 CASES = [
     # (command, arguments ({tmp}: the test's folder), fragments of the one line, setup)
@@ -169,6 +170,12 @@ CASES = [
      runs_file((json.dumps({**FINISHED, "seed": None}) + "\n").encode())),
     ("start1.py", ["--replot", *SWEEP, "--out_dir", "{tmp}/out"], ["line 1", "impossible steps ('2')"],
      runs_file((json.dumps({**FINISHED, "steps": "2"}) + "\n").encode())),
+    ("start1.py", ["--replot", *SWEEP, "--out_dir", "{tmp}/out"], ["line 2", "records the same run as line 1"],
+     runs_file((json.dumps(FINISHED) + "\n" + json.dumps({**FINISHED, "test_accuracy": 0.9}) + "\n").encode())),
+    ("start1.py", ["--replot", *SWEEP, "--out_dir", "{tmp}/out"], ["line 1", "input_length 7 but its config says 2"],
+     runs_file((json.dumps({**FINISHED, "input_length": 7}) + "\n").encode())),
+    ("start1.py", ["--replot", *SWEEP, "--out_dir", "{tmp}/out"], ["line 1", "ran 9 steps", "train_steps 2"],
+     runs_file((json.dumps({**FINISHED, "steps": 9}) + "\n").encode())),
     # Files that are not what the option needs.
     ("part2.train", ["--txt_file", "/dev/zero"], ["--txt_file '/dev/zero' is not a regular file"], None),
     ("part2.train", ["--txt_file", "{tmp}"], ["is not a regular file"], None),

@@ -125,7 +125,7 @@ def test_raw_digits_input_and_any_batch_size(cls):
     digits = torch.randint(0, 10, (3, 9)).float()
     assert torch.equal(model(digits), model(digits.unsqueeze(-1)))
     assert model(torch.zeros(17, 9)).shape == (17, 10)
-    with pytest.raises(ValueError, match="expected input of shape"):
+    with pytest.raises(ValueError, match=r"x must be of shape \(B, T, 1\) or \(B, T\)"):
         model(torch.zeros(3, 9, 2))
 
 

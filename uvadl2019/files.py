@@ -236,16 +236,17 @@ def read_utf8(path, fix):
         raise UserError(f"'{path}' {why}; {fix}") from None
 
 
-def read_jsonl(path, required=(), check=None):
+def read_jsonl(path, required=(), check=None, key=None):
     """All records of a JSON-lines file ([] when absent). An incomplete last line (another process's append in
     progress, or one cut short by a kill) is skipped with a warning; any other line that is not a JSON record
-    with the `required` keys, or of which check(record) says what is wrong, is a UserError naming it."""
+    with the `required` keys, of which check(record) says what is wrong, or whose key(record) an earlier line
+    has, is a UserError naming it."""
     path = Path(path)
     if not path.exists():
         return []
     text = read_utf8(path, "move it away to start afresh, or give another --out_dir")
     lines = text.split("\n")
-    records = []
+    records, seen = [], {}
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -260,6 +261,9 @@ def read_jsonl(path, required=(), check=None):
         missing = [key for key in required if key not in record] if isinstance(record, dict) else None
         what = ("is not a JSON record" if missing is None else f"lacks {', '.join(map(repr, missing))}" if missing
                 else check(record) if check else None)
+        if not what and key is not None:
+            earlier = seen.setdefault(key(record), number)
+            what = f"records the same run as line {earlier}" if earlier != number else None
         if what:
             raise UserError(f"line {number} of '{path}' {what}; delete or repair that line and run again "
                             f"(the other lines are kept)")
