@@ -8,7 +8,7 @@ import torch.nn.functional as F
 import torch.utils.data as data
 
 from uvadl2019.checks import check_integers, check_seeds, check_whole
-from uvadl2019.memory import check_fits
+from uvadl2019.memory import check_large
 from uvadl2019.seeding import DeviceGenerators, derive_seed
 
 TRAIN_STREAM, TEST_STREAM = 0, 1
@@ -54,7 +54,7 @@ class PalindromeDataset(data.Dataset):
         """(inputs, targets): inputs (B, seq_length-1) float digits, or (B, seq_length-1, 10) one-hot;
         targets (B,) long."""
         check_whole(1, batch_size=batch_size)
-        check_fits(torch.device(device), batch_size * self.seq_length * (10 if self.one_hot else 1) * 4 * 3,
+        check_large(torch.device(device), batch_size * self.seq_length * (10 if self.one_hot else 1) * 4 * 3,
                    batch_size=batch_size)
         generator = self._generators.get(device)
         left = torch.randint(0, 10, (batch_size, math.ceil(self.seq_length / 2)),

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from uvadl2019.checks import check_whole
-from uvadl2019.memory import check_fits
+from uvadl2019.memory import check_large
 from part1.fast import backend as backends
 from part1.fast.backend import IMPLEMENTATIONS
 from part1.fast.workspace import WorkspacePool
@@ -38,7 +38,7 @@ class Recurrent(nn.Module):
         sizes = {"seq_length": seq_length, "input_dim": input_dim, "num_hidden": num_hidden, "num_classes": num_classes}
         check_whole(1, **sizes)
         gates = 4  # the LSTM's; the RNN's one gate needs less
-        check_fits(torch.device("cpu"), gates * num_hidden * (num_hidden + input_dim + num_classes) * 4 * 4,
+        check_large(torch.device("cpu"), gates * num_hidden * (num_hidden + input_dim + num_classes) * 4 * 4,
                    num_hidden=num_hidden, input_dim=input_dim, num_classes=num_classes)  # weights, grads, RMSprop
         self.seq_length = seq_length  # the course's interface; forward accepts any length
         self.input_dim = input_dim

@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from uvadl2019.checks import check_fraction, check_whole
-from uvadl2019.memory import check_fits
+from uvadl2019.memory import check_large
 
 
 class TextGenerationModel(nn.Module):
@@ -18,7 +18,7 @@ class TextGenerationModel(nn.Module):
         check_fraction(dropout=dropout)
         V, H = vocabulary_size, lstm_num_hidden
         weights = 2 * V * H + V + lstm_num_layers * (8 * H * H + 8 * H)  # as parameter_shapes() lists them
-        check_fits(torch.device(device), weights * 4 * 4, **sizes)  # weights, gradients, Adam's two moments
+        check_large(torch.device(device), weights * 4 * 4, **sizes)  # weights, gradients, Adam's two moments
         self.batch_size = batch_size  # the course's interface; forward accepts any batch size and length
         self.seq_length = seq_length
         self.vocabulary_size = vocabulary_size

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 
 from uvadl2019.checks import UserError, check_whole, is_number
-from uvadl2019.memory import check_fits
+from uvadl2019.memory import check_large
 from part2.dataset import decode, encode
 
 
@@ -19,7 +19,7 @@ def check_decoding(length, tau=None, beam_width=None):
     check_whole(0, length=length)
     if beam_width is not None:
         check_whole(1, beam_width=beam_width)
-    check_fits(torch.device("cpu"), length * 64, length=length)  # the characters generated, one tensor each
+    check_large(torch.device("cpu"), length * 64, length=length)  # the characters generated, one tensor each
     if tau is not None and not (is_number(tau) and tau > 0):
         raise UserError(f"--tau must be a positive number (inf: greedy), got {tau!r}")
 

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from uvadl2019.checks import check_fraction, check_whole
-from uvadl2019.memory import check_fits
+from uvadl2019.memory import check_large
 
 
 def check_adjacency(A):
@@ -48,7 +48,7 @@ class GCNLayer(nn.Module):
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
         check_whole(1, in_features=in_features, out_features=out_features)
-        check_fits(torch.device("cpu"), in_features * out_features * 4 * 4, in_features=in_features,
+        check_large(torch.device("cpu"), in_features * out_features * 4 * 4, in_features=in_features,
                    out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
         bound = math.sqrt(6.0 / (in_features + out_features))  # Glorot, as Kipf and Welling

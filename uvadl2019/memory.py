@@ -27,3 +27,13 @@ def check_fits(device, needed, **sizes):
     need, fix = ("needs", "make it smaller") if len(sizes) == 1 else ("need", "make the largest of them smaller")
     raise UserError(f"{options} {need} about {needed / GIB:,.0f} GiB, more than the {total / GIB:,.0f} GiB of "
                     f"memory of this {device.type.upper()}; {fix}")
+
+
+SMALL = 256 * 2 ** 20  # bytes any machine these models run on holds
+
+
+def check_large(device, needed, **sizes):
+    """check_fits() for an object a user builds in code, skipped below SMALL: the commands check all they allocate
+    at their start, and do not check again what any machine holds."""
+    if needed > SMALL:
+        check_fits(device, needed, **sizes)
