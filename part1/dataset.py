@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 import torch.utils.data as data
 
-from uvadl2019.checks import check_integers, check_seeds, check_whole
+from uvadl2019.checks import check_seeds, check_whole
 from uvadl2019.memory import check_large
 from uvadl2019.seeding import DeviceGenerators, derive_seed
 
@@ -23,9 +23,10 @@ class PalindromeDataset(data.Dataset):
 
     def __init__(self, seq_length, seed=None, one_hot=False):
         check_whole(2, seq_length=seq_length)  # one input digit and the target
-        check_integers(seed=seed)
         if seed is not None:
+            check_whole(0, seed=seed)
             check_seeds("seed", seed)
+            seed = int(seed)  # NumPy's integers too
         self.seq_length = seq_length
         self.seed = seed
         self.one_hot = one_hot

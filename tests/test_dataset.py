@@ -1,4 +1,6 @@
 """Palindrome data: the course's semantics, seeding and the vectorised batch path."""
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -59,6 +61,16 @@ def test_seeding_is_reproducible_and_seeds_differ():
     xa, xb, xc = a.batch(64)[0], b.batch(64)[0], c.batch(64)[0]
     assert torch.equal(xa, xb) and not torch.equal(xa, xc)
     assert not torch.equal(a.batch(64)[0], xa)  # the generator moves on
+
+
+def test_numpy_seed_is_the_same_seed_and_bad_seeds_are_named():
+    assert torch.equal(PalindromeDataset(9, seed=np.int64(7)).batch(8)[0], PalindromeDataset(9, seed=7).batch(8)[0])
+    for seed, message in ((-1, "--seed must be a whole number of at least 0, got -1"),
+                          (2.5, "--seed must be a whole number of at least 0, got 2.5"),
+                          ("3", "--seed must be a whole number of at least 0, got '3'"),
+                          (2 ** 63, "--seed must be from 0 to 2**63 - 1, got 9223372036854775808")):
+        with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+            PalindromeDataset(9, seed=seed)
 
 
 def test_items_do_not_depend_on_access_order():

@@ -27,13 +27,6 @@ def check_at_least(lowest, **values):
                 raise UserError(f"--{name} must be {'at least ' + str(lowest) if lowest else '0 or more'}, got {v}")
 
 
-def check_integers(**values):
-    """A UserError naming the first option (--name) whose value is not a whole number; None values are not given."""
-    for name, value in values.items():
-        if value is not None and (isinstance(value, bool) or not isinstance(value, numbers.Integral)):
-            raise UserError(f"--{name} must be a whole number, got {value!r}")
-
-
 def check_whole(lowest, **values):
     """A UserError naming the first value (--name) that is not a whole number of at least `lowest` (None neither)."""
     for name, value in values.items():
@@ -51,7 +44,7 @@ def check_finite(required=False, **values):
 
 def check_seeds(name, seeds):
     """A UserError when a seed of the option --name is negative, too large or repeated."""
-    seeds = [seeds] if isinstance(seeds, int) else list(seeds or [])
+    seeds = [seeds] if isinstance(seeds, numbers.Integral) else list(seeds or [])
     for seed in seeds:
         if not 0 <= seed < SEED_LIMIT:
             raise UserError(f"--{name} must be from 0 to 2**63 - 1, got {seed}")
