@@ -15,7 +15,7 @@ from uvadl2019.device import DEVICE_HELP, resolve_device
 from uvadl2019.memory import check_fits
 from part2.longrun.checkpoint import load_model
 from part2.paper import pretrained
-from part2.sample import complete
+from part2.sample import check_decoding, complete
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,9 @@ class GenerateConfig(Config):
                  if getattr(self, name) not in (None, False)]
         if len(modes) > 1:
             raise UserError(f"{' and '.join(modes)} exclude each other; give one of them")
-        check_at_least(0, length=self.length)
-        check_positive(tau=self.tau, temperature=self.temperature)
-        check_at_least(1, beam_width=self.beam_width, num_samples=self.num_samples)
+        check_decoding(self.length, self.tau, self.beam_width)
+        check_positive(temperature=self.temperature)
+        check_at_least(1, num_samples=self.num_samples)
         if self.num_samples > 1 and self.prompt and self.tau is None and self.temperature is None:
             raise UserError(f"--num_samples {self.num_samples}: greedy decoding and beam search complete a --prompt "
                             f"one way only; add --tau or --temperature to draw different texts")
@@ -69,12 +69,8 @@ def main(argv=None):
         prompt = args.prompt
         if not prompt:
             prompt = vocabulary[torch.randint(len(vocabulary), (1,), generator=generator, device=device).item()]
-        try:
-            text = complete(model, vocabulary, prompt, args.length, tau=tau, beam_width=args.beam_width,
-                            generator=generator)
-        except ValueError as e:  # a prompt character the book never had
-            raise UserError(f"{e}; change the prompt") from None
-        print(text)
+        print(complete(model, vocabulary, prompt, args.length, tau=tau, beam_width=args.beam_width,
+                       generator=generator))
 
 
 if __name__ == "__main__":

@@ -113,7 +113,7 @@ def complete(model, vocabulary, prompt, length, tau=None, beam_width=None, gener
     try:
         ids = torch.tensor(encode(prompt, vocabulary), dtype=torch.long, device=device)
     except ValueError as e:
-        raise UserError(f"--prompt {prompt!r}: {e}") from None
+        raise UserError(f"--prompt {prompt!r}: {e}; leave them out or replace them") from None
     if beam_width is not None:
         continuation, _ = beam_search(model, ids, length, beam_width)
     else:
