@@ -165,3 +165,11 @@ def test_summarize_interrupted_while_writing_leaves_docs_as_they_were(book, tmp_
         summarize.summarize(tmp_path / "run", docs, "the ")
     assert sorted(p.name for p in docs.iterdir()) == sorted(names)  # no temporaries left either
     assert all((docs / name).read_text() == "earlier" for name in names)
+
+
+def test_summarize_with_a_prompt_the_book_lacks_says_so_once_and_writes_nothing(book, tmp_path):
+    part2_train.main(["--txt_file", str(book), "--out_dir", str(tmp_path / "run"), *TINY, "--train_steps", "20"])
+    result = run_cli("-m", "part2.paper.summarize", tmp_path / "run", "--docs", tmp_path / "docs", "--prompt", "Zürich")
+    assert_one_line_error(result, "--prompt 'Zürich': characters not in the book's vocabulary")
+    assert result.stderr.count(";") == 1  # the fix is said once
+    assert not (tmp_path / "docs").exists()

@@ -94,13 +94,10 @@ def samples_markdown(samples, prompt, completed, last_step):
 
 def completions(model, vocabulary, prompt):
     """[(decoding, text)]: `prompt` completed greedily and by beam search; a character the book lacks is a
-    UserError."""
-    try:
-        return [("greedy", complete(model, vocabulary, prompt, COMPLETION_LENGTH)),
-                (f"beam search, width {BEAM_WIDTH}",
-                 complete(model, vocabulary, prompt, COMPLETION_LENGTH, beam_width=BEAM_WIDTH))]
-    except ValueError as e:
-        raise UserError(f"{e}; change --prompt") from None
+    UserError (complete's)."""
+    return [("greedy", complete(model, vocabulary, prompt, COMPLETION_LENGTH)),
+            (f"beam search, width {BEAM_WIDTH}", complete(model, vocabulary, prompt, COMPLETION_LENGTH,
+                                                          beam_width=BEAM_WIDTH))]
 
 
 def summarize(run_dir, docs, prompt):
