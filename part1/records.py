@@ -39,6 +39,12 @@ def curve_name(record):
             f"{digest_of(key_of(record['config']))[:8]}.csv")
 
 
+def read_records(path):
+    """The records of a runs.jsonl ([] when absent), each checked and none a run twice; a bad line is a UserError
+    naming it."""
+    return read_jsonl(path, RECORD_KEYS, check_record, key=lambda r: key_of(r["config"]))
+
+
 class RunStore:
     """The records of runs.jsonl by run key; add() is the only writer of the file and of the curves."""
 
@@ -48,8 +54,7 @@ class RunStore:
 
     def reload(self):
         """Read runs.jsonl again, with what other processes appended; a corrupt line is a UserError naming it."""
-        records = read_jsonl(self.path, RECORD_KEYS, check_record, key=lambda r: key_of(r["config"]))
-        self.done = {key_of(r["config"]): r for r in records}
+        self.done = {key_of(r["config"]): r for r in read_records(self.path)}
 
     def __contains__(self, config):
         return config.key() in self.done

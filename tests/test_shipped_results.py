@@ -2,10 +2,10 @@
 the lottery's (docs/part1_lottery/) are runs of the paper preset's settings and, all in, reproduce theirs too."""
 import pytest
 
-from uvadl2019.files import read_jsonl, write_csv
+from uvadl2019.files import write_csv
 from part1.config import key_of
 from part1.presets import REPORT_ACCURACY, plan
-from part1.records import RECORD_KEYS, check_record
+from part1.records import read_records
 from part1.sweep import lottery
 from part1.sweep.summary import markdown_table, summarize
 from tests.helpers import REPO
@@ -18,7 +18,7 @@ LOTTERY_PLAN = plan("paper", lengths=[100, 150], seeds=range(42, 58))  # sixteen
 @pytest.mark.parametrize("preset", PRESETS)
 def test_shipped_records_reproduce_the_summary_and_the_readme_table(preset, tmp_path):
     runs = PRESETS[preset]
-    records = read_jsonl(runs, RECORD_KEYS, check_record)
+    records = read_records(runs)
     assert records and all(r["environment"]["torch"] and r["environment"]["revision"] for r in records)
     rows = summarize(records)
     write_csv(tmp_path / "summary.csv", rows)
@@ -29,7 +29,7 @@ def test_shipped_records_reproduce_the_summary_and_the_readme_table(preset, tmp_
 
 
 def lottery_records():
-    return read_jsonl(LOTTERY / "runs.jsonl", RECORD_KEYS, check_record)
+    return read_records(LOTTERY / "runs.jsonl")
 
 
 def test_the_lottery_records_are_runs_of_the_paper_presets_settings():

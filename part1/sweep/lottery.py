@@ -14,10 +14,10 @@ from statistics import NormalDist, median
 
 from uvadl2019.checks import UserError
 from uvadl2019.cli import Config, option, parse_into, run_main
-from uvadl2019.files import atomic_write_text, ensure_writable_dir, read_jsonl, write_csv
-from part1.config import MODEL_TYPES, NOT_RUN_DEFINING, key_of
+from uvadl2019.files import atomic_write_text, ensure_writable_dir, write_csv
+from part1.config import MODEL_TYPES, NOT_RUN_DEFINING
 from part1.presets import REPORT_ACCURACY
-from part1.records import RECORD_KEYS, check_record
+from part1.records import read_records
 from part1.sweep.figures import plot_lottery
 
 LEARNED, CHANCE = 0.99, 0.2  # test accuracy: learned at or above LEARNED, at chance at or below CHANCE, else partial
@@ -161,7 +161,7 @@ class LotteryConfig(Config):
 def main(argv=None):
     config = parse_into(LotteryConfig, argv, "python -m part1.sweep.lottery", __doc__.splitlines()[0])
     runs_dir = Path(config.runs_dir)
-    records = read_jsonl(runs_dir / "runs.jsonl", RECORD_KEYS, check_record, key=lambda r: key_of(r["config"]))
+    records = read_records(runs_dir / "runs.jsonl")
     if not records:
         raise UserError(f"no runs.jsonl with records in '{runs_dir}'; give as runs_dir the --out_dir of a "
                         f"start1.py sweep")
