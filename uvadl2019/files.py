@@ -49,8 +49,7 @@ def ensure_writable_dir(path, option="--out_dir"):
         probe.touch()
         probe.unlink()
     except OSError as e:
-        raise UserError(f"cannot write to output folder '{path}' ({why_not_writable(path, e)}); "
-                        f"choose another with {option}") from None
+        raise unwritable(path, e, option) from None
     remove_stale_temporaries(path)
     return path
 
@@ -64,8 +63,13 @@ def lexists(path, option):
     except FileNotFoundError:
         return False
     except OSError as e:
-        raise UserError(f"cannot write to output folder '{path}' ({why_not_writable(path, e)}); choose another "
-                        f"with {option}") from None
+        raise unwritable(path, e, option) from None
+
+
+def unwritable(path, error, option):
+    """The UserError for an OSError of making, finding or writing in the output folder `path` of `option`."""
+    return UserError(f"cannot write to output folder '{path}' ({why_not_writable(path, error)}); choose another with "
+                     f"{option}")
 
 
 def why_not_writable(path, error):
@@ -258,7 +262,7 @@ def read_jsonl(path, required=(), check=None, key=None):
             print(f"warning: ignoring the incomplete last line of '{path}' (being written by another process, "
                   f"or cut short by an interrupted one)", file=sys.stderr)
             break
-        missing = [key for key in required if key not in record] if isinstance(record, dict) else None
+        missing = [name for name in required if name not in record] if isinstance(record, dict) else None
         what = ("is not a JSON record" if missing is None else f"lacks {', '.join(map(repr, missing))}" if missing
                 else check(record) if check else None)
         if not what and key is not None:
