@@ -39,8 +39,8 @@ class GenerateConfig(Config):
                  if getattr(self, name) not in (None, False)]
         if len(modes) > 1:
             raise UserError(f"{' and '.join(modes)} exclude each other; give one of them")
-        check_decoding(self.length, self.tau, self.beam_width)
-        check_positive(temperature=self.temperature)
+        check_decoding(self.length, beam_width=self.beam_width)
+        check_positive(tau=self.tau, temperature=self.temperature)  # finite, as every number a command takes
         check_at_least(1, num_samples=self.num_samples)
         if self.num_samples > 1 and self.prompt and self.tau is None and self.temperature is None:
             raise UserError(f"--num_samples {self.num_samples}: greedy decoding and beam search complete a --prompt "
